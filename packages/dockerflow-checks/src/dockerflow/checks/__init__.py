@@ -1,0 +1,1 @@
+"""Dockerflow health checks: messages, registry and runner."""

@@ -1,0 +1,1 @@
+"""Mozlog JSON logging for Dockerflow services."""
