@@ -1,0 +1,343 @@
+"""The runner: concurrency, timeouts, isolation of failures, logging, results."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dockerflow import health
+from dockerflow.checks import (
+    DEFAULT_CHECK_TIMEOUT,
+    CheckMessage,
+    CheckRunner,
+    Critical,
+    Debug,
+    Error,
+    Info,
+    Warning,
+    run_checks,
+    run_checks_async,
+)
+
+
+@pytest.fixture
+def runner() -> Iterator[CheckRunner]:
+    """A runner with a short timeout, closed afterwards."""
+    instance = CheckRunner(timeout=0.5)
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def sleeper(seconds: float) -> Any:
+    def check() -> list[CheckMessage]:
+        time.sleep(seconds)
+        return []
+
+    return check
+
+
+def test_default_timeout_is_three_seconds() -> None:
+    """DEFAULT_CHECK_TIMEOUT is finite: 3 seconds, and runners use it by default."""
+    assert DEFAULT_CHECK_TIMEOUT == 3.0
+    assert CheckRunner().timeout == 3.0
+
+
+def test_results_have_statuses_for_all_and_details_above_ok(runner: CheckRunner) -> None:
+    """Every check gets a status; only checks above ok get details; level is the max."""
+    results = runner.run(
+        {
+            "fine": list,
+            "noted": lambda: [Debug("d", id="x.D1")],
+            "slow": lambda: [Warning("w", id="x.W1")],
+        }
+    )
+    assert results.statuses == {"fine": "ok", "noted": "debug", "slow": "warning"}
+    assert results.level == 30
+    assert results.details == {
+        "noted": {"status": "debug", "level": 10, "messages": {"x.D1": "d"}},
+        "slow": {"status": "warning", "level": 30, "messages": {"x.W1": "w"}},
+    }
+
+
+def test_accepts_name_callable_pairs(runner: CheckRunner) -> None:
+    """run() takes (name, callable) pairs as python-dockerflow's run_checks does."""
+    results = runner.run([("a", list), ("b", lambda: [Error("e")])])
+    assert results.statuses == {"a": "ok", "b": "error"}
+
+
+def test_duplicate_names_in_pairs_are_rejected(runner: CheckRunner) -> None:
+    """Two checks of one name would hide each other: ValueError."""
+    with pytest.raises(ValueError, match="'a'"):
+        runner.run([("a", list), ("a", list)])
+
+
+def test_independent_checks_run_concurrently(runner: CheckRunner) -> None:
+    """Ten checks of 50 ms each finish in well under their 500 ms serial sum."""
+    checks = {f"sleep{i}": sleeper(0.05) for i in range(10)}
+    started = time.monotonic()
+    results = runner.run(checks)
+    elapsed = time.monotonic() - started
+    assert results.level == 0
+    assert elapsed < 0.4
+
+
+def test_hanging_check_times_out_with_stable_id(release: threading.Event) -> None:
+    """A check that never returns becomes an Error with the timeout id, within the timeout."""
+    runner = CheckRunner(timeout=0.3)
+    started = time.monotonic()
+    results = runner.run({"hangs": lambda: release.wait(30), "fine": list})
+    elapsed = time.monotonic() - started
+    runner.close()
+    assert elapsed < 0.3 + 0.5
+    assert results.statuses == {"hangs": "error", "fine": "ok"}
+    messages = results.details["hangs"]["messages"]
+    assert list(messages) == [health.ERROR_CHECK_TIMEOUT]
+    assert "0.3s" in messages[health.ERROR_CHECK_TIMEOUT]
+
+
+def test_stuck_check_is_not_started_again(release: threading.Event) -> None:
+    """While an earlier call still hangs, later runs report it without starting another."""
+    calls = []
+
+    def hangs() -> list[CheckMessage]:
+        calls.append(1)
+        release.wait(30)
+        return []
+
+    runner = CheckRunner(timeout=0.1)
+    first = runner.run({"hangs": hangs})
+    second = runner.run({"hangs": hangs})
+    assert len(calls) == 1
+    assert health.ERROR_CHECK_TIMEOUT in first.details["hangs"]["messages"]
+    assert "still running" in second.details["hangs"]["messages"][health.ERROR_CHECK_TIMEOUT]
+    release.set()
+    assert wait_for(lambda: runner.run({"hangs": hangs}).level == 0)
+    runner.close()
+
+
+def wait_for(condition: Any, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_hanging_check_run_fifty_times_keeps_threads_bounded(release: threading.Event) -> None:
+    """Fifty heartbeats of a hanging check leave a bounded number of live threads."""
+    runner = CheckRunner(timeout=0.02)
+    before = threading.active_count()
+    hangs = lambda: release.wait(30)  # noqa: E731
+    peak = 0
+    for _ in range(50):
+        results = runner.run({"hangs": hangs, "fine": list})
+        assert results.statuses["hangs"] == "error"
+        peak = max(peak, threading.active_count())
+    assert peak - before <= 3
+    release.set()
+    runner.close()
+
+
+def test_pool_bound_holds_for_many_distinct_hanging_checks(release: threading.Event) -> None:
+    """With all threads stuck, more checks are reported as not started, not given threads."""
+    runner = CheckRunner(timeout=0.2, max_workers=2)
+    before = threading.active_count()
+    checks = {f"hang{i}": (lambda: release.wait(30)) for i in range(5)}
+    results = runner.run(checks)
+    assert threading.active_count() - before <= 2
+    assert results.statuses == dict.fromkeys(checks, "error")
+    texts = [m for d in results.details.values() for m in d["messages"].values()]
+    assert sum("did not start" in text for text in texts) == 3
+    release.set()
+    runner.close()
+
+
+def test_raising_check_becomes_error_naming_exception_without_traceback(
+    runner: CheckRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception becomes an Error naming its type; the traceback goes to the log only."""
+
+    def explodes() -> list[CheckMessage]:
+        raise KeyError("missing-setting")
+
+    with caplog.at_level(logging.DEBUG, logger="dockerflow.checks"):
+        results = runner.run({"explodes": explodes})
+    messages = results.details["explodes"]["messages"]
+    assert list(messages) == [health.ERROR_CHECK_EXCEPTION]
+    assert "KeyError" in messages[health.ERROR_CHECK_EXCEPTION]
+    assert "Traceback" not in messages[health.ERROR_CHECK_EXCEPTION]
+    logged = [r for r in caplog.records if r.exc_info]
+    assert len(logged) == 1
+    assert logged[0].levelno == logging.ERROR
+    assert logged[0].exc_info[0] is KeyError  # type: ignore[index]
+
+
+def test_exception_text_has_passwords_masked(runner: CheckRunner) -> None:
+    """A URL with a password in an exception's text is masked in the message."""
+
+    def leaks() -> list[CheckMessage]:
+        raise RuntimeError("cannot reach postgresql://app:hunter2@10.0.0.1/db")
+
+    text = runner.run({"leaks": leaks}).details["leaks"]["messages"][health.ERROR_CHECK_EXCEPTION]
+    assert "hunter2" not in text
+    assert "postgresql://app:***@10.0.0.1/db" in text
+
+
+@pytest.mark.parametrize(
+    ("returned", "described"),
+    [("ok", "a str"), (Error("x"), "a Error"), ([Error("x"), "y"], "a list holding a str")],
+)
+def test_non_list_result_becomes_error(runner: CheckRunner, returned: Any, described: str) -> None:
+    """A check returning anything but a list of messages is an Error saying what it returned."""
+    results = runner.run({"odd": lambda: returned})
+    text = results.details["odd"]["messages"][health.ERROR_CHECK_INVALID_RESULT]
+    assert described in text
+
+
+def test_none_result_counts_as_no_message(runner: CheckRunner) -> None:
+    """A check that returns None passed (documented)."""
+    assert runner.run({"silent": lambda: None}).statuses == {"silent": "ok"}
+
+
+def test_tuple_result_is_accepted(runner: CheckRunner) -> None:
+    """A tuple of messages counts like a list."""
+    assert runner.run({"t": lambda: (Info("i"),)}).statuses == {"t": "info"}
+
+
+def test_async_checks_run_in_the_sync_runner(runner: CheckRunner) -> None:
+    """Coroutine checks run too, concurrently with the others."""
+
+    async def async_check() -> list[CheckMessage]:
+        await asyncio.sleep(0.05)
+        return [Warning("async warning", id="a.W1")]
+
+    checks = {f"a{i}": async_check for i in range(5)}
+    started = time.monotonic()
+    results = runner.run(checks)
+    assert time.monotonic() - started < 0.4
+    assert results.details["a0"]["messages"] == {"a.W1": "async warning"}
+    assert set(results.statuses.values()) == {"warning"}
+
+
+def test_hanging_async_check_times_out_and_is_cancelled(runner: CheckRunner) -> None:
+    """An async check past the timeout is an Error, and its coroutine is cancelled."""
+    cancelled = threading.Event()
+
+    async def hangs() -> list[CheckMessage]:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return []
+
+    started = time.monotonic()
+    results = runner.run({"hangs": hangs})
+    assert time.monotonic() - started < 0.5 + 0.5
+    assert health.ERROR_CHECK_TIMEOUT in results.details["hangs"]["messages"]
+    assert cancelled.wait(2)
+
+
+def test_run_async_runs_coroutines_on_the_calling_loop(runner: CheckRunner) -> None:
+    """run_async awaits coroutine checks on the caller's loop and sync ones on threads."""
+    seen_loops = []
+
+    async def on_loop() -> list[CheckMessage]:
+        seen_loops.append(asyncio.get_running_loop())
+        return [Info("hello")]
+
+    async def main() -> Any:
+        results = await runner.run_async(
+            {"on_loop": on_loop, "sync": lambda: [Error("e")], "slow": sleeper(5)}
+        )
+        return results, asyncio.get_running_loop()
+
+    started = time.monotonic()
+    results, loop = asyncio.run(main())
+    assert time.monotonic() - started < 0.5 + 0.5
+    assert seen_loops == [loop]
+    assert results.statuses == {"on_loop": "info", "sync": "error", "slow": "error"}
+
+
+def test_module_run_checks_and_run_checks_async() -> None:
+    """The module-level functions run checks with the given timeout."""
+    checks = [("fine", list), ("bad", lambda: [Critical("c", id="c1")])]
+    results = run_checks(checks, silenced_check_ids=None, timeout=1.0)
+    assert results.statuses == {"fine": "ok", "bad": "critical"}
+    assert asyncio.run(run_checks_async(checks, timeout=1.0)) == results
+
+
+def test_silenced_ids_are_dropped_and_logged_at_debug_only(
+    runner: CheckRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A silenced id leaves no trace in the results and is logged at DEBUG only."""
+    checks = {"mixed": lambda: [Error("hushed", id="x.E1"), Warning("kept", id="x.W1")]}
+    with caplog.at_level(logging.DEBUG, logger="dockerflow.checks"):
+        results = runner.run(checks, silenced_check_ids=["x.E1"])
+    assert results.statuses == {"mixed": "warning"}
+    assert results.details["mixed"]["messages"] == {"x.W1": "kept"}
+    hushed = [r for r in caplog.records if "hushed" in r.getMessage()]
+    assert [r.levelno for r in hushed] == [logging.DEBUG]
+
+
+def test_each_message_is_logged_once_at_its_level(
+    runner: CheckRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every kept message is logged exactly once, at its own level, on dockerflow.checks."""
+    checks = {
+        "one": lambda: [Info("i-msg", id="i"), Error("e-msg", id="e")],
+        "two": lambda: [Critical("c-msg"), Warning("w-msg")],
+    }
+    with caplog.at_level(logging.DEBUG, logger="dockerflow.checks"):
+        runner.run(checks)
+    logged = {
+        text: [r.levelno for r in caplog.records if text in r.getMessage()]
+        for text in ("i-msg", "e-msg", "c-msg", "w-msg")
+    }
+    assert logged == {
+        "i-msg": [logging.INFO],
+        "e-msg": [logging.ERROR],
+        "c-msg": [logging.CRITICAL],
+        "w-msg": [logging.WARNING],
+    }
+    assert {r.name for r in caplog.records} == {"dockerflow.checks"}
+
+
+def test_messages_without_id_or_with_same_id_do_not_collide(runner: CheckRunner) -> None:
+    """Id-less messages are keyed by the check name, repeats get #2, #3."""
+    checks = {
+        "disk": lambda: [
+            Warning("first"),
+            Warning("second"),
+            Error("a", id="x.E1"),
+            Error("b", id="x.E1"),
+        ]
+    }
+    assert runner.run(checks).details["disk"]["messages"] == {
+        "disk": "first",
+        "disk#2": "second",
+        "x.E1": "a",
+        "x.E1#2": "b",
+    }
+
+
+def test_hints_reach_the_details(runner: CheckRunner) -> None:
+    """A message's hint appears under "hints" with the message's key."""
+    checks = {"db": lambda: [Warning("old", id="db.W1", hint="run migrations"), Info("x")]}
+    detail = runner.run(checks).details["db"]
+    assert detail["hints"] == {"db.W1": "run migrations"}
+
+
+def test_runner_rejects_non_positive_timeout() -> None:
+    """A timeout of 0 or less would report everything as timed out: ValueError."""
+    with pytest.raises(ValueError):
+        CheckRunner(timeout=0)

@@ -1,0 +1,60 @@
+"""get_version reads version.json, and says clearly when the file is broken."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dockerflow.version import VersionFileError, get_version
+
+
+def test_returns_the_parsed_object(tmp_path: Path) -> None:
+    """A valid version.json is returned as a dict."""
+    data = {"source": "https://github.com/x/y", "version": "1.2.3", "commit": "abc", "build": ""}
+    (tmp_path / "version.json").write_text(json.dumps(data), encoding="utf-8")
+    assert get_version(tmp_path) == data
+    assert get_version(str(tmp_path)) == data
+
+
+def test_returns_none_when_absent(tmp_path: Path) -> None:
+    """No version.json: None."""
+    assert get_version(tmp_path) is None
+
+
+def test_accepts_utf8_with_bom(tmp_path: Path) -> None:
+    """A UTF-8 byte order mark, as some editors write, is accepted."""
+    (tmp_path / "version.json").write_bytes(b'\xef\xbb\xbf{"version": "1"}')
+    assert get_version(tmp_path) == {"version": "1"}
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'{"version": ', "not valid JSON"),
+        (b"", "not valid JSON"),
+        (b'["1.0"]', "not an object"),
+        (b'"1.0"', "not an object"),
+        (b'{"version": NaN}', "not valid JSON"),
+        (b'{"version": "caf\xe9"}', "not UTF-8"),
+    ],
+)
+def test_broken_file_raises_version_file_error_naming_path(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    """Invalid JSON, a non-object or non-UTF-8 bytes raise VersionFileError with the path."""
+    path = tmp_path / "version.json"
+    path.write_bytes(content)
+    with pytest.raises(VersionFileError, match=reason) as info:
+        get_version(tmp_path)
+    assert info.value.path == str(path)
+    assert str(path) in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_directory_in_place_of_file_raises(tmp_path: Path) -> None:
+    """A directory named version.json is a broken file, not a missing one."""
+    (tmp_path / "version.json").mkdir()
+    with pytest.raises(VersionFileError, match="cannot be read"):
+        get_version(tmp_path)
