@@ -1,0 +1,41 @@
+"""Logging: one mozlog JSON object per line on stdout, with request ids."""
+
+from __future__ import annotations
+
+import logging.config
+from typing import Any
+
+#: ``Logger`` field of every line; ``Type`` is the logger's name.
+LOGGER_NAME = "example-service"
+
+
+def logging_config(level: str = "INFO") -> dict[str, Any]:
+    """The ``dictConfig`` of the app: the root logger writes mozlog to stdout."""
+    return {
+        "version": 1,
+        # keep gunicorn's loggers, set up before the app is imported
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
+        "formatters": {
+            "mozlog": {
+                "()": "dockerflow.logging.JsonLogFormatter",
+                "logger_name": LOGGER_NAME,
+            }
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "mozlog",
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"level": level.upper(), "handlers": ["stdout"]},
+        # request.summary is the access log: one line per request, at INFO
+        "loggers": {"request.summary": {"level": "INFO"}},
+    }
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Apply :func:`logging_config`; call it before the app handles requests."""
+    logging.config.dictConfig(logging_config(level))

@@ -1,0 +1,56 @@
+"""gunicorn settings of the example service (``gunicorn -c gunicorn.conf.py``).
+
+Everything comes from the environment, the Dockerflow way: ``PORT`` (default
+8000), ``WEB_CONCURRENCY`` (workers, default 2), ``GUNICORN_THREADS``,
+``GUNICORN_TIMEOUT`` and ``LOG_LEVEL``. gunicorn's own logs (``gunicorn.error``
+and ``gunicorn.access``) are mozlog JSON on stdout like the app's.
+"""
+
+import os
+
+chdir = os.path.dirname(os.path.abspath(__file__))
+wsgi_app = "wsgi:app"
+bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# Setting logconfig_dict also turns gunicorn's access log on. Dockerflow's
+# request.summary is the richer access log of the app; gunicorn's lines also
+# cover what never reaches Flask (static files served by WhiteNoise).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
+    "formatters": {
+        "mozlog": {
+            "()": "dockerflow.logging.JsonLogFormatter",
+            "logger_name": "example-service",
+        }
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "mozlog",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {
+            "level": loglevel.upper(),
+            "handlers": ["stdout"],
+            "propagate": False,
+            "qualname": "gunicorn.error",
+        },
+        "gunicorn.access": {
+            "level": "INFO",
+            "handlers": ["stdout"],
+            "propagate": False,
+            "qualname": "gunicorn.access",
+        },
+    },
+}

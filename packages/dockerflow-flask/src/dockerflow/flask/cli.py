@@ -1,0 +1,162 @@
+"""``flask dockerflow``: run the heartbeat and handle version.json from a shell.
+
+``flask dockerflow heartbeat`` runs the app's checks without a web server and
+exits 0 when they pass, 1 when they fail: a container ``HEALTHCHECK`` or a
+Kubernetes exec probe needs no HTTP client in the image. ``flask dockerflow
+version`` prints the version object ``/__version__`` serves; with ``--write``
+it builds ``version.json`` from the CI or build environment instead.
+
+The group reaches the extension only through ``app.extensions["dockerflow"]``
+(``run_heartbeat()`` and ``load_version()``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dockerflow.version import VersionFileError
+from flask import current_app
+from flask.cli import AppGroup, ScriptInfo
+
+from .version_builder import MissingCommitError, build_version_object, read_git_facts
+
+__all__ = ["dockerflow_cli"]
+
+#: Exit status when the app is not set up for Dockerflow (a usage error).
+NOT_SET_UP = 2
+
+
+class NotSetUpError(click.ClickException):
+    """The loaded app has no Dockerflow extension."""
+
+    exit_code = NOT_SET_UP
+
+
+dockerflow_cli = AppGroup("dockerflow", help="Dockerflow heartbeat and version.json.")
+
+
+def _extension_state() -> Any:
+    state = current_app.extensions.get("dockerflow")
+    if state is None:
+        raise NotSetUpError(
+            f"the app {current_app.name!r} has no Dockerflow extension: "
+            "create it with Dockerflow(app) or dockerflow.init_app(app)."
+        )
+    return state
+
+
+def _dumps(data: Any, indent: int | None) -> str:
+    return json.dumps(data, indent=indent, sort_keys=False)
+
+
+@dockerflow_cli.command("heartbeat")
+@click.option("--indent", type=int, default=None, help="Pretty-print the JSON.")
+def heartbeat_command(indent: int | None) -> None:
+    """Run the heartbeat checks and print the /__heartbeat__ body.
+
+    Exits 0 when the heartbeat passes and 1 when a check reaches the fail
+    level (DOCKERFLOW_HEARTBEAT_FAIL_LEVEL), as the endpoint's 200 / 500.
+    """
+    result = _extension_state().run_heartbeat()
+    click.echo(_dumps(result.payload, indent))
+    if not result.passed:
+        raise click.exceptions.Exit(1)
+
+
+@dockerflow_cli.command("version", with_appcontext=False)
+@click.option(
+    "--write",
+    "write_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Build version.json from the environment (CI variables, git) and write it here.",
+)
+@click.option("--commit", default=None, help="Commit hash (default: CI variables, git).")
+@click.option("--version", "version_", default=None, help="Version or tag.")
+@click.option("--source", default=None, help="Repository URL.")
+@click.option("--build", default=None, help="URL of the CI build.")
+@click.option("--indent", type=int, default=2, show_default=True, help="JSON indentation.")
+@click.pass_context
+def version_command(
+    ctx: click.Context,
+    write_path: Path | None,
+    commit: str | None,
+    version_: str | None,
+    source: str | None,
+    build: str | None,
+    indent: int,
+) -> None:
+    """Print the version object the app serves at /__version__.
+
+    With --write PATH, build it instead from the environment the build runs
+    in (GitHub Actions, CircleCI, GitLab CI, Taskcluster, GIT_COMMIT and
+    friends, git) and write it to PATH; the options win over the environment.
+    The app is not loaded then.
+    """
+    if write_path is not None:
+        _write_version(write_path, indent, commit, version_, source, build)
+        return
+    if any(value is not None for value in (commit, version_, source, build)):
+        raise click.UsageError("--commit, --version, --source and --build need --write PATH.")
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        try:
+            version = _extension_state().load_version()
+        except VersionFileError as exc:
+            raise click.ClickException(f"the app's version.json is broken: {exc}") from exc
+    if version is None:
+        raise click.ClickException(
+            "the app serves no version object: no version.json where the "
+            "extension looks (the parent of the app's root_path, or "
+            "version_path). Build one with: flask dockerflow version --write PATH"
+        )
+    click.echo(_dumps(version, indent))
+
+
+def _write_version(
+    path: Path,
+    indent: int,
+    commit: str | None,
+    version: str | None,
+    source: str | None,
+    build: str | None,
+) -> None:
+    try:
+        version_object = build_version_object(
+            os.environ,
+            commit=commit,
+            version=version,
+            source=source,
+            build=build,
+            git_facts=read_git_facts,
+        )
+    except MissingCommitError as exc:
+        raise click.ClickException(str(exc)) from exc
+    text = _dumps(version_object, indent) + "\n"
+    try:
+        _write_atomically(path, text)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc}") from exc
+    empty = [key for key, value in version_object.items() if not value]
+    if empty:
+        click.echo(f"note: nothing found for {', '.join(empty)}; left empty.", err=True)
+    click.echo(text, nl=False)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside ``path`` and rename, so a reader never sees half a file."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".version-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

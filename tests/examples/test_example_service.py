@@ -1,0 +1,347 @@
+"""The example service, started the way the README starts it, answers as documented.
+
+The commands are read from ``[envs.example.scripts] serve`` in hatch.toml and
+run from a copy of the repository's ``examples/service`` (so the SQLite file
+and version.json land in tmp), with ``PORT`` set to a free port: the version
+file is written, the migrations applied, then gunicorn serves with the
+example's ``gunicorn.conf.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    tomllib = None  # type: ignore[assignment]
+
+pytestmark = pytest.mark.e2e
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO_ROOT / "examples" / "service"
+VERSION = {
+    "source": "https://github.com/acme/notes",
+    "version": "v9.8.7",
+    "commit": "52ce614fbf99540a1bf6228e36be6cef63b4d73b",
+    "build": "https://ci.example.com/builds/42",
+}
+API_TOKEN = "t0ken-for-alice"
+STARTUP_TIMEOUT = 60.0
+MOZLOG_KEYS = {"Timestamp", "Type", "Logger", "Hostname", "EnvVersion", "Severity", "Pid", "Fields"}
+
+
+@dataclass
+class Response:
+    status: int
+    headers: Message
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Server:
+    base_url: str
+    root: Path
+    stdout: Path
+    environ: dict[str, str]
+
+    def request(self, path: str, **kwargs: Any) -> Response:
+        request = urllib.request.Request(self.base_url + path, **kwargs)
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return Response(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Response(error.code, error.headers, error.read())
+
+    def log_records(self) -> list[dict[str, Any]]:
+        lines = self.stdout.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def serve_commands() -> list[str]:
+    """The commands of `hatch run example:serve`."""
+    if tomllib is None:
+        pytest.skip("reading hatch.toml needs tomllib (Python 3.11+)")
+    config = tomllib.loads((REPO_ROOT / "hatch.toml").read_text())
+    commands = config["envs"]["example"]["scripts"]["serve"]
+    return [commands] if isinstance(commands, str) else list(commands)
+
+
+def as_argv(command: str) -> tuple[list[str], bool]:
+    """The argv of one hatch script command, run with this interpreter; and ignore-errors."""
+    ignore_errors = command.startswith("- ")
+    argv = shlex.split(command[2:] if ignore_errors else command)
+    assert argv[0] in ("flask", "gunicorn"), f"unexpected serve command: {command}"
+    return [sys.executable, "-m", *argv], ignore_errors
+
+
+def unused_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_environ(root: Path, port: int) -> dict[str, str]:
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        # the example's own settings and anything the version builder reads
+        if not name.startswith(("FLASK_", "GITHUB_", "CIRCLE", "CI_", "TASK"))
+        and name not in ("DATABASE_URL", "REDIS_URL", "PORT", "WEB_CONCURRENCY", "VERSION")
+        and not name.endswith("_HEAD_REV")
+    }
+    environ.update(
+        PORT=str(port),
+        WEB_CONCURRENCY="2",
+        PYTHONUNBUFFERED="1",
+        GIT_CEILING_DIRECTORIES=str(root.parent),
+        GIT_COMMIT=VERSION["commit"],
+        VERSION=VERSION["version"],
+        SOURCE_URL=VERSION["source"],
+        BUILD_URL=VERSION["build"],
+        FLASK_API_TOKENS=json.dumps({API_TOKEN: "alice"}),
+    )
+    return environ
+
+
+def wait_until_serving(process: subprocess.Popen[bytes], port: int, stdout: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{stdout.read_text()}")
+        try:
+            url = f"http://127.0.0.1:{port}/__lbheartbeat__"
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"gunicorn did not answer within {STARTUP_TIMEOUT}s:\n{stdout.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The example served by the README's command line, on a free port."""
+    root = tmp_path_factory.mktemp("repo")
+    shutil.copytree(
+        EXAMPLE,
+        root / "examples" / "service",
+        ignore=shutil.ignore_patterns("instance", "version.json", "__pycache__", "*.whl"),
+    )
+    port = unused_port()
+    environ = server_environ(root, port)
+    *setup, serve = [as_argv(command) for command in serve_commands()]
+    outputs = []
+    for argv, ignore_errors in setup:
+        completed = subprocess.run(
+            argv, cwd=root, env=environ, capture_output=True, text=True, timeout=120, check=False
+        )
+        outputs.append(completed.stdout + completed.stderr)
+        assert ignore_errors or completed.returncode == 0, outputs[-1]
+    stdout = root / "stdout.log"
+    with stdout.open("wb") as sink:
+        process = subprocess.Popen(
+            serve[0], cwd=root, env=environ, stdout=sink, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until_serving(process, port, stdout)
+        yield Server(f"http://127.0.0.1:{port}", root, stdout, environ)
+    finally:
+        stop(process)
+
+
+def test_serve_script_writes_version_and_applies_migrations(server: Server):
+    """The setup commands leave version.json and a migrated SQLite file in the example."""
+    service = server.root / "examples" / "service"
+    assert json.loads((service / "version.json").read_text()) == VERSION
+    assert (service / "instance" / "service.sqlite").stat().st_size > 0
+
+
+def test_version_endpoint_serves_the_built_version(server: Server):
+    """/__version__ serves what `flask dockerflow version --write` built."""
+    response = server.request("/__version__")
+    assert response.status == 200
+    assert response.json() == VERSION
+
+
+def test_heartbeat_is_healthy_with_database_and_migrations(server: Server):
+    """/__heartbeat__ runs the database, migration and custom checks and passes."""
+    response = server.request("/__heartbeat__")
+    assert response.status == 200, response.body
+    body = response.json()
+    assert body["status"] in ("ok", "warning")  # warning only if the disk is nearly full
+    assert "disk_space" in body["checks"]
+    others = {name: status for name, status in body["checks"].items() if name != "disk_space"}
+    assert len(others) >= 2, body  # the database and migrations checks
+    assert set(others.values()) == {"ok"}, body
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_lbheartbeat_answers(server: Server):
+    """/__lbheartbeat__ answers 200 and is never cached."""
+    response = server.request("/__lbheartbeat__")
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_hashed_static_file_is_cached_for_years(server: Server):
+    """The stylesheet linked from the page has a hashed name and far-future caching."""
+    page = server.request("/")
+    assert page.status == 200
+    match = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page.body.decode())
+    assert match, page.body
+    css = server.request(match.group(1))
+    assert css.status == 200
+    cache_control = css.headers["Cache-Control"]
+    assert "immutable" in cache_control
+    max_age = int(re.search(r"max-age=(\d+)", cache_control).group(1))
+    assert max_age >= 365 * 24 * 3600
+
+
+def test_unhashed_static_file_is_cached_briefly(server: Server):
+    """A file without a hash in its name is not marked immutable."""
+    response = server.request("/static/robots.txt")
+    assert response.status == 200
+    assert b"User-agent" in response.body
+    cache_control = response.headers["Cache-Control"]
+    assert "immutable" not in cache_control
+    assert "max-age=60" in cache_control
+
+
+def test_hashed_static_file_name_matches_its_content():
+    """site.<hash>.css is named by the SHA-256 of its content (edit => rename)."""
+    import hashlib
+
+    (css,) = (EXAMPLE / "app" / "static" / "css").glob("site.*.css")
+    digest = hashlib.sha256(css.read_bytes()).hexdigest()[:12]
+    assert css.name == f"site.{digest}.css"
+
+
+def test_api_and_request_summary_logs(server: Server):
+    """A request's request.summary line is mozlog JSON carrying its rid and uid."""
+    request_id = "e2e-note-request-1"
+    response = server.request(
+        "/api/notes",
+        data=json.dumps({"text": "hello from the e2e test"}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {API_TOKEN}",
+            "X-Request-ID": request_id,
+        },
+        method="POST",
+    )
+    assert response.status == 201, response.body
+    assert response.json()["author"] == "alice"
+    assert response.headers["X-Request-ID"] == request_id
+    notes = server.request("/api/notes").json()
+    assert "hello from the e2e test" in [note["text"] for note in notes]
+
+    summaries = []
+    deadline = time.monotonic() + 10
+    while not summaries and time.monotonic() < deadline:
+        summaries = [
+            record
+            for record in server.log_records()
+            if record["Type"] == "request.summary" and record["Fields"].get("rid") == request_id
+        ]
+        time.sleep(0.1)
+    assert len(summaries) == 1
+    fields = summaries[0]["Fields"]
+    assert fields["path"] == "/api/notes"
+    assert fields["method"] == "POST"
+    assert fields["code"] == 201
+    assert fields["uid"] == "alice"
+    assert summaries[0]["Logger"] == "example-service"
+    # the app's own log line of that request carries the same request id
+    added = [r for r in server.log_records() if r["Fields"].get("msg") == "note added"]
+    assert [r["Fields"]["rid"] for r in added] == [request_id]
+
+
+def test_every_stdout_line_is_mozlog(server: Server):
+    """gunicorn's and the app's lines on stdout are all mozlog JSON objects."""
+    server.request("/__lbheartbeat__")
+    records = server.log_records()  # raises if a line is not JSON
+    assert records
+    for record in records:
+        assert set(record) >= MOZLOG_KEYS, record
+        assert record["EnvVersion"] == "2.0"
+    types = {record["Type"] for record in records}
+    assert "gunicorn.error" in types  # "Listening at ...", "Booting worker ..."
+    assert "gunicorn.access" in types
+    assert "request.summary" in types
+
+
+def run_heartbeat_command(server: Server, **env: str) -> subprocess.CompletedProcess[str]:
+    """The image's HEALTHCHECK command, run against the example from its copy."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "examples/service/wsgi",
+            "dockerflow",
+            "heartbeat",
+        ],
+        cwd=server.root,
+        env={**server.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_healthcheck_command_passes(server: Server):
+    """`flask dockerflow heartbeat` exits 0 and prints the heartbeat body."""
+    completed = run_heartbeat_command(server)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    body = json.loads(completed.stdout.splitlines()[-1])
+    assert body["status"] in ("ok", "warning")
+    assert "disk_space" in body["checks"]
+
+
+def test_healthcheck_command_fails_when_the_database_is_down(server: Server):
+    """With the database unreachable the command exits 1 and says which check failed."""
+    completed = run_heartbeat_command(
+        server, DATABASE_URL=f"postgresql://postgres:hunter2@127.0.0.1:{unused_port()}/test"
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    body = json.loads(completed.stdout.splitlines()[-1])
+    assert body["status"] in ("error", "critical")
+    failing = [name for name, status in body["checks"].items() if status in ("error", "critical")]
+    assert any("database" in name for name in failing), body
+    assert "hunter2" not in completed.stdout
