@@ -1,1 +1,14 @@
-"""Dockerflow for Flask."""
+"""Dockerflow for Flask: health endpoints, request ids and request.summary logs.
+
+``from dockerflow.flask import Dockerflow`` as with python-dockerflow; the
+check messages live in :mod:`dockerflow.flask.checks` and the heartbeat
+signals in :mod:`dockerflow.flask.signals`.
+"""
+
+from __future__ import annotations
+
+from .config import DockerflowConfigError
+from .extension import Dockerflow
+from .state import DockerflowState, HeartbeatResult
+
+__all__ = ["Dockerflow", "DockerflowConfigError", "DockerflowState", "HeartbeatResult"]

@@ -1,0 +1,7 @@
+"""python-dockerflow's module path for the extension: ``dockerflow.flask.app``."""
+
+from __future__ import annotations
+
+from .extension import Dockerflow
+
+__all__ = ["Dockerflow"]

@@ -1,0 +1,158 @@
+"""The ``Dockerflow`` Flask extension."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, overload
+
+from dockerflow.checks import CheckRegistry, get_checks
+from dockerflow.version import get_version
+
+from .checks.builtins import (
+    check_database_connected,
+    check_migrations_applied,
+    check_redis_connected,
+)
+from .config import read_config
+from .hooks import install_request_hooks
+from .state import DockerflowState
+from .views import make_blueprint
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["Dockerflow", "VersionCallback"]
+
+CheckT = TypeVar("CheckT", bound=Callable[..., Any])
+VersionCallback = Callable[[str], Optional[Mapping[str, Any]]]
+VersionCallbackT = TypeVar("VersionCallbackT", bound=VersionCallback)
+
+EXTENSION_NAME = "dockerflow"
+
+
+class Dockerflow:
+    """Dockerflow endpoints, request ids and ``request.summary`` logs for Flask.
+
+    ::
+
+        app = Flask(__name__)
+        dockerflow = Dockerflow(app, db=db, redis=redis_client)
+
+    or, with an application factory, ``dockerflow = Dockerflow()`` at module
+    level and ``dockerflow.init_app(app)`` in the factory. One object can be
+    initialised on several apps; each keeps its own state in
+    ``app.extensions["dockerflow"]`` (a :class:`~dockerflow.flask.state.DockerflowState`).
+
+    :param app: the app to initialise now, if any.
+    :param db: a Flask-SQLAlchemy ``SQLAlchemy`` object (or an Engine): adds
+        the ``check_database_connected`` check.
+    :param redis: a redis-py client: adds ``check_redis_connected``.
+    :param migrate: a Flask-Migrate ``Migrate`` object: adds
+        ``check_migrations_applied``.
+    :param silenced_checks: check message ids to leave out of the heartbeat.
+    :param version_path: the directory holding ``version.json``; default: the
+        parent of the app's ``root_path``.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        db: Any = None,
+        redis: Any = None,
+        migrate: Any = None,
+        silenced_checks: Iterable[str] | None = None,
+        version_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.registry = CheckRegistry()
+        """The checks of this object only (module-level ones run in every app)."""
+        self.silenced_checks: list[str] = list(silenced_checks or ())
+        self.version_path = None if version_path is None else os.fspath(version_path)
+        self._version_callback: VersionCallback | None = None
+        if db is not None:
+            self.registry.register_partial(
+                check_database_connected, db, name="check_database_connected"
+            )
+        if redis is not None:
+            self.registry.register_partial(
+                check_redis_connected, redis, name="check_redis_connected"
+            )
+        if migrate is not None:
+            self.registry.register_partial(
+                check_migrations_applied, migrate, name="check_migrations_applied"
+            )
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Validate the app's ``DOCKERFLOW_*`` config and add endpoints and hooks.
+
+        Raises :class:`~dockerflow.flask.config.DockerflowConfigError` for a bad
+        setting and :class:`RuntimeError` when the app already has Dockerflow.
+        """
+        if EXTENSION_NAME in app.extensions:
+            raise RuntimeError(f"Dockerflow is already initialised on the app {app.name!r}")
+        config = read_config(app.config)
+        version_path = self.version_path
+        if version_path is None:
+            version_path = os.path.dirname(app.root_path)
+        state = DockerflowState(self, app, config, version_path)
+        app.register_blueprint(make_blueprint(state))
+        install_request_hooks(app, state)
+        app.extensions[EXTENSION_NAME] = state
+
+    @overload
+    def check(self, func: CheckT, name: str | None = None) -> CheckT: ...
+
+    @overload
+    def check(self, func: None = None, name: str | None = None) -> Callable[[CheckT], CheckT]: ...
+
+    def check(
+        self, func: CheckT | None = None, name: str | None = None
+    ) -> CheckT | Callable[[CheckT], CheckT]:
+        """Register a check: ``@dockerflow.check`` or ``@dockerflow.check(name=...)``.
+
+        The check runs in every app this object is initialised on, and in no
+        other. It returns a list of check messages; it may be ``async def``.
+        A second check under a taken name raises :class:`ValueError`.
+        """
+        if func is None:
+
+            def decorator(func: CheckT) -> CheckT:
+                return self.check(func, name=name)
+
+            return decorator
+        self.registry.register(func, name=name)
+        return func
+
+    def version_callback(self, func: VersionCallbackT) -> VersionCallbackT:
+        """Replace the version loader; it gets the version path and returns a dict or None."""
+        self._version_callback = func
+        return func
+
+    @property
+    def version_loader(self) -> VersionCallback:
+        """The function that loads the version object from the version path."""
+        return self._version_callback or get_version
+
+    def init_check(self, check: Callable[..., Any], obj: Any) -> None:
+        """Register ``check(obj)`` with this object (python-dockerflow's old spelling)."""
+        warnings.warn(
+            "Dockerflow.init_check(check, obj) is deprecated; use "
+            "dockerflow.registry.register_partial(check, obj)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self.registry.register_partial(check, obj)
+
+    @property
+    def checks(self) -> dict[str, Callable[[], Any]]:
+        """The checks this object's apps run (python-dockerflow's old attribute)."""
+        warnings.warn(
+            "Dockerflow.checks is deprecated; use dockerflow.checks.get_checks() "
+            "and Dockerflow.registry.get_checks()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return {**get_checks(), **self.registry.get_checks()}

@@ -1,0 +1,58 @@
+"""Fixtures for the Flask extension tests: apps, clients and captured records."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from flask import Flask
+
+from dockerflow.checks import default_registry
+
+SUMMARY = "request.summary"
+
+AppFactory = Callable[..., Flask]
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> AppFactory:
+    """Build a Flask app rooted in ``tmp_path/app`` (so version.json lives in tmp_path)."""
+    counter = iter(range(1000))
+
+    def factory(**config: Any) -> Flask:
+        root = tmp_path / "app"
+        root.mkdir(exist_ok=True)
+        app = Flask(f"dockerflow_test_app_{next(counter)}", root_path=str(root))
+        app.config.update(config)
+        return app
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    """A plain app; unhandled errors become 500 responses as in production."""
+    return make_app()
+
+
+@pytest.fixture(autouse=True)
+def _clean_default_registry() -> Any:
+    """Leave the module-level check registry as each test found it."""
+    before = default_registry.get_checks()
+    yield
+    default_registry.clear()
+    for name, check in before.items():
+        default_registry.register(check, name=name)
+
+
+@pytest.fixture
+def summary_records(caplog: pytest.LogCaptureFixture) -> Callable[[], list[logging.LogRecord]]:
+    """Capture ``request.summary`` at INFO; call the fixture to get its records."""
+    caplog.set_level(logging.INFO, logger=SUMMARY)
+
+    def records() -> list[logging.LogRecord]:
+        return [record for record in caplog.records if record.name == SUMMARY]
+
+    return records

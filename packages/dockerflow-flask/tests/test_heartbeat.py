@@ -1,0 +1,368 @@
+"""/__heartbeat__: payload, status codes, fail level, signals, cache and isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+from flask import Flask, current_app
+
+from dockerflow import checks as df_checks
+from dockerflow.flask import Dockerflow, HeartbeatResult
+from dockerflow.flask import checks as flask_checks
+from dockerflow.flask.signals import heartbeat_failed, heartbeat_passed
+
+
+def test_heartbeat_payload_lists_every_check_and_details_only_above_ok(app: Flask) -> None:
+    """Every check appears in ``checks``; only those above ok appear in ``details``."""
+    dockerflow = Dockerflow(app)
+
+    @dockerflow.check
+    def fine() -> list[Any]:
+        return []
+
+    @dockerflow.check
+    def shaky() -> list[Any]:
+        return [flask_checks.Warning("slow storage", id="acme.W001", hint="look at it")]
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "warning",
+        "checks": {"fine": "ok", "shaky": "warning"},
+        "details": {
+            "shaky": {
+                "status": "warning",
+                "level": 30,
+                "messages": {"acme.W001": "slow storage"},
+                "hints": {"acme.W001": "look at it"},
+            }
+        },
+    }
+
+
+def test_heartbeat_with_no_checks_is_ok(app: Flask) -> None:
+    """An app without checks answers 200 with status ok."""
+    Dockerflow(app)
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "checks": {}, "details": {}}
+
+
+def test_warning_does_not_fail_the_heartbeat_by_default(app: Flask) -> None:
+    """The default fail level is ERROR: a warning still answers 200."""
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Warning("meh", id="w")], name="warns")
+
+    assert app.test_client().get("/__heartbeat__").status_code == 200
+
+
+def test_error_fails_the_heartbeat_with_500_by_default(app: Flask) -> None:
+    """An error reaches the default fail level and answers 500."""
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Error("down", id="e")], name="breaks")
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.status_code == 500
+    assert response.get_json()["status"] == "error"
+
+
+def test_fail_level_warning_makes_a_warning_fail(make_app: Any) -> None:
+    """DOCKERFLOW_HEARTBEAT_FAIL_LEVEL=WARNING restores the seed's reading."""
+    app = make_app(DOCKERFLOW_HEARTBEAT_FAIL_LEVEL="WARNING")
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Warning("meh", id="w")], name="warns")
+
+    assert app.test_client().get("/__heartbeat__").status_code == 500
+
+
+def test_failed_status_code_setting_is_used(make_app: Any) -> None:
+    """DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE replaces 500 for a failed heartbeat."""
+    app = make_app(DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE=503)
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Critical("gone", id="c")], name="breaks")
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "critical"
+
+
+def test_details_can_be_hidden(make_app: Any) -> None:
+    """DOCKERFLOW_HEARTBEAT_DETAILS=False keeps only status and checks in the body."""
+    app = make_app(DOCKERFLOW_HEARTBEAT_DETAILS=False)
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Error("db at 10.0.0.5 refused", id="e")], name="db")
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.status_code == 500
+    assert response.get_json() == {"status": "error", "checks": {"db": "error"}}
+    assert b"10.0.0.5" not in response.data
+
+
+def test_passed_signal_reaches_receivers_connected_via_the_app(app: Flask) -> None:
+    """heartbeat_passed.connect_via(app) receives the app and the level."""
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Info("fyi", id="i")], name="informs")
+    received: list[tuple[Any, int]] = []
+
+    @heartbeat_passed.connect_via(app)
+    def on_passed(sender: Any, level: int, **extra: Any) -> None:
+        received.append((sender, level))
+
+    @heartbeat_failed.connect_via(app)
+    def on_failed(sender: Any, level: int, **extra: Any) -> None:
+        raise AssertionError("a passing heartbeat sent heartbeat_failed")
+
+    try:
+        app.test_client().get("/__heartbeat__")
+    finally:
+        heartbeat_passed.disconnect(on_passed)
+        heartbeat_failed.disconnect(on_failed)
+
+    assert received == [(app, flask_checks.INFO)]
+
+
+def test_failed_signal_reaches_receivers_connected_via_the_app(app: Flask) -> None:
+    """heartbeat_failed.connect_via(app) fires for a failing heartbeat, not another app's."""
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Error("down", id="e")], name="breaks")
+    other = Flask("another_app")
+    received: list[tuple[Any, int]] = []
+    foreign: list[Any] = []
+
+    @heartbeat_failed.connect_via(app)
+    def on_failed(sender: Any, level: int, **extra: Any) -> None:
+        received.append((sender, level))
+
+    @heartbeat_failed.connect_via(other)
+    def on_other(sender: Any, **extra: Any) -> None:
+        foreign.append(sender)
+
+    try:
+        app.test_client().get("/__heartbeat__")
+    finally:
+        heartbeat_failed.disconnect(on_failed)
+        heartbeat_failed.disconnect(on_other)
+
+    assert received == [(app, flask_checks.ERROR)]
+    assert foreign == []
+
+
+def test_signal_follows_the_configured_fail_level(make_app: Any) -> None:
+    """With fail level WARNING a warning sends heartbeat_failed."""
+    app = make_app(DOCKERFLOW_HEARTBEAT_FAIL_LEVEL="warning")
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Warning("meh", id="w")], name="warns")
+    levels: list[int] = []
+
+    @heartbeat_failed.connect_via(app)
+    def on_failed(sender: Any, level: int, **extra: Any) -> None:
+        levels.append(level)
+
+    try:
+        app.test_client().get("/__heartbeat__")
+    finally:
+        heartbeat_failed.disconnect(on_failed)
+
+    assert levels == [flask_checks.WARNING]
+
+
+def test_cache_ttl_lets_requests_share_one_run(make_app: Any) -> None:
+    """With DOCKERFLOW_HEARTBEAT_CACHE_TTL, several heartbeats run the checks once."""
+    app = make_app(DOCKERFLOW_HEARTBEAT_CACHE_TTL=60)
+    dockerflow = Dockerflow(app)
+    calls: list[int] = []
+
+    @dockerflow.check
+    def counted() -> list[Any]:
+        calls.append(1)
+        return []
+
+    client = app.test_client()
+    statuses = [client.get("/__heartbeat__").status_code for _ in range(5)]
+
+    assert statuses == [200] * 5
+    assert len(calls) == 1
+
+
+def test_without_cache_every_heartbeat_runs_the_checks(app: Flask) -> None:
+    """The default TTL 0 runs the checks on every request."""
+    dockerflow = Dockerflow(app)
+    calls: list[int] = []
+    dockerflow.check(lambda: calls.append(1) or [], name="counted")
+
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/__heartbeat__")
+
+    assert len(calls) == 3
+
+
+def test_hanging_check_times_out_and_heartbeat_still_answers(make_app: Any) -> None:
+    """A check that hangs past DOCKERFLOW_CHECK_TIMEOUT becomes an Error within about that time."""
+    app = make_app(DOCKERFLOW_CHECK_TIMEOUT=0.5)
+    dockerflow = Dockerflow(app)
+    release = threading.Event()
+
+    @dockerflow.check
+    def hangs() -> list[Any]:
+        release.wait(30)
+        return []
+
+    @dockerflow.check
+    def quick() -> list[Any]:
+        return []
+
+    try:
+        started = time.monotonic()
+        response = app.test_client().get("/__heartbeat__")
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body["checks"] == {"hangs": "error", "quick": "ok"}
+    assert body["details"]["hangs"]["level"] == flask_checks.ERROR
+    assert elapsed < 0.5 + 5  # generous margin: the point is "not 30 seconds"
+
+
+def test_raising_check_becomes_an_error_without_traceback(app: Flask) -> None:
+    """A check that raises is an Error naming the exception, with no traceback in the body."""
+    dockerflow = Dockerflow(app)
+
+    @dockerflow.check
+    def explodes() -> list[Any]:
+        raise ZeroDivisionError("boom")
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.status_code == 500
+    details = response.get_json()["details"]["explodes"]
+    assert details["status"] == "error"
+    (message,) = details["messages"].values()
+    assert "ZeroDivisionError" in message
+    assert b"Traceback" not in response.data
+    assert b'File "' not in response.data
+
+
+def test_checks_run_inside_an_app_context(app: Flask) -> None:
+    """Each check sees ``current_app`` (Flask-SQLAlchemy's ``db.engine`` needs it)."""
+    dockerflow = Dockerflow(app)
+    seen: list[str] = []
+
+    @dockerflow.check
+    def needs_app() -> list[Any]:
+        seen.append(current_app.name)
+        return []
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.get_json()["checks"] == {"needs_app": "ok"}
+    assert seen == [app.name]
+
+
+def test_async_checks_run_inside_an_app_context(app: Flask) -> None:
+    """An ``async def`` check runs, inside an app context too."""
+    dockerflow = Dockerflow(app)
+
+    @dockerflow.check
+    async def async_check() -> list[Any]:
+        await asyncio.sleep(0)
+        return [flask_checks.Warning(f"from {current_app.name}", id="a.W1")]
+
+    response = app.test_client().get("/__heartbeat__")
+
+    details = response.get_json()["details"]["async_check"]
+    assert details["messages"] == {"a.W1": f"from {app.name}"}
+
+
+def test_named_check_uses_the_given_name(app: Flask) -> None:
+    """``@dockerflow.check(name=...)`` registers under that name."""
+    dockerflow = Dockerflow(app)
+
+    @dockerflow.check(name="storage")
+    def storage_reachable() -> list[Any]:
+        return []
+
+    assert storage_reachable() == []
+    assert app.test_client().get("/__heartbeat__").get_json()["checks"] == {"storage": "ok"}
+
+
+def test_silenced_checks_are_left_out(app: Flask) -> None:
+    """Message ids in ``silenced_checks`` do not count."""
+    dockerflow = Dockerflow(app, silenced_checks=["acme.E001"])
+    dockerflow.check(lambda: [flask_checks.Error("ignored", id="acme.E001")], name="noisy")
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "ok"
+
+
+def test_module_level_checks_run_in_every_app(make_app: Any) -> None:
+    """A check registered with dockerflow.checks.register appears in each app's heartbeat."""
+    first, second = make_app(), make_app()
+    Dockerflow(first)
+    Dockerflow(second)
+
+    @df_checks.register
+    def everywhere() -> list[Any]:
+        return []
+
+    for app in (first, second):
+        assert app.test_client().get("/__heartbeat__").get_json()["checks"] == {"everywhere": "ok"}
+
+
+def test_two_apps_keep_their_checks_apart(make_app: Any) -> None:
+    """A check added through one Dockerflow object never shows in another app."""
+    first, second = make_app(), make_app()
+    dockerflow_one = Dockerflow(first)
+    dockerflow_two = Dockerflow(second)
+    dockerflow_one.check(list, name="only_first")
+    dockerflow_two.check(lambda: [flask_checks.Error("x", id="e")], name="only_second")
+
+    first_body = first.test_client().get("/__heartbeat__").get_json()
+    second_response = second.test_client().get("/__heartbeat__")
+
+    assert first_body["checks"] == {"only_first": "ok"}
+    assert second_response.get_json()["checks"] == {"only_second": "error"}
+    assert second_response.status_code == 500
+
+
+def test_run_heartbeat_gives_the_exact_body_and_decision(app: Flask) -> None:
+    """The state's run_heartbeat() returns what the endpoint serves (the CLI's API)."""
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Error("down", id="e")], name="breaks")
+
+    result = app.extensions["dockerflow"].run_heartbeat()
+    response = app.test_client().get("/__heartbeat__")
+
+    assert isinstance(result, HeartbeatResult)
+    assert result.payload == response.get_json()
+    assert (result.status_code, result.level, result.passed) == (500, flask_checks.ERROR, False)
+
+
+def test_duplicate_check_name_raises(app: Flask) -> None:
+    """Two different checks under one name on one object is a mistake and raises."""
+    dockerflow = Dockerflow(app)
+
+    def first() -> list[Any]:
+        return []
+
+    def second() -> list[Any]:
+        return []
+
+    dockerflow.check(first, name="same")
+
+    with pytest.raises(ValueError, match="same"):
+        dockerflow.check(second, name="same")

@@ -1,0 +1,159 @@
+"""Request ids: read or generated, published for the request, echoed, then reset."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any, Callable
+
+import pytest
+from flask import Flask, g
+
+from dockerflow.flask import Dockerflow
+from dockerflow.logging import RequestIdLogFilter, request_id_context
+
+Records = Callable[[], "list[logging.LogRecord]"]
+
+
+def is_uuid4(value: str) -> bool:
+    try:
+        return uuid.UUID(value).version == 4 and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def test_request_id_header_is_kept_and_echoed(app: Flask, summary_records: Records) -> None:
+    """A safe X-Request-ID is used for the request and echoed in the response."""
+    Dockerflow(app)
+
+    response = app.test_client().get("/__lbheartbeat__", headers={"X-Request-ID": "abc-123"})
+
+    assert response.headers["X-Request-ID"] == "abc-123"
+    assert summary_records()[0].rid == "abc-123"
+
+
+def test_missing_request_id_is_generated(app: Flask) -> None:
+    """Without the header a UUID4 is made and echoed."""
+    Dockerflow(app)
+
+    response = app.test_client().get("/__lbheartbeat__")
+
+    assert is_uuid4(response.headers["X-Request-ID"])
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["a" * 129, "two words", 'quote"d', "single'quote", "tab\there", "bell\x07"],
+)
+def test_unsafe_request_ids_are_replaced(app: Flask, hostile: str) -> None:
+    """Over-long values or ones with whitespace, quotes or control characters are replaced."""
+    Dockerflow(app)
+
+    response = app.test_client().get("/__lbheartbeat__", headers={"X-Request-ID": hostile})
+
+    echoed = response.headers["X-Request-ID"]
+    assert echoed != hostile
+    assert is_uuid4(echoed)
+
+
+def test_request_id_header_name_setting(make_app: Any) -> None:
+    """DOCKERFLOW_REQUEST_ID_HEADER_NAME changes which header is read and echoed."""
+    app = make_app(DOCKERFLOW_REQUEST_ID_HEADER_NAME="X-Amzn-Trace-Id")
+    Dockerflow(app)
+
+    response = app.test_client().get("/__lbheartbeat__", headers={"X-Amzn-Trace-Id": "t-9"})
+
+    assert response.headers["X-Amzn-Trace-Id"] == "t-9"
+    assert "X-Request-ID" not in response.headers
+
+
+def test_request_id_context_is_reset_after_the_request(app: Flask) -> None:
+    """The id set for a request does not leak into the thread after it."""
+    seen: list[Any] = []
+
+    @app.route("/peek")
+    def peek() -> str:
+        seen.append(request_id_context.get())
+        return "ok"
+
+    Dockerflow(app)
+    assert request_id_context.get() is None
+
+    app.test_client().get("/peek", headers={"X-Request-ID": "leaky"})
+
+    assert seen == ["leaky"]
+    assert request_id_context.get() is None
+
+
+def test_request_id_context_is_reset_after_an_unhandled_exception(make_app: Any) -> None:
+    """Even a request that raises leaves no request id behind."""
+    app = make_app(TESTING=True)
+
+    @app.route("/raises")
+    def raises() -> str:
+        raise RuntimeError("boom")
+
+    Dockerflow(app)
+
+    with pytest.raises(RuntimeError):
+        app.test_client().get("/raises", headers={"X-Request-ID": "leaky"})
+
+    assert request_id_context.get() is None
+
+
+def test_g_request_id_is_set(app: Flask) -> None:
+    """The view sees the request id as flask.g.request_id."""
+
+    @app.route("/g")
+    def show() -> str:
+        return str(g.request_id)
+
+    Dockerflow(app)
+
+    assert app.test_client().get("/g", headers={"X-Request-ID": "via-g"}).data == b"via-g"
+
+
+def test_g_request_id_set_by_the_app_is_not_overwritten(app: Flask) -> None:
+    """An id the app put in g before our hook stays there."""
+
+    @app.url_value_preprocessor
+    def choose_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        g.request_id = "app-chosen"
+
+    @app.route("/g")
+    def show() -> str:
+        return str(g.request_id)
+
+    Dockerflow(app)
+    response = app.test_client().get("/g", headers={"X-Request-ID": "from-header"})
+
+    assert response.data == b"app-chosen"
+    assert response.headers["X-Request-ID"] == "from-header"
+
+
+def test_every_record_of_the_request_can_carry_the_id(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Records logged by the app during the request get ``rid`` through RequestIdLogFilter."""
+    app_logger = logging.getLogger("acme.views")
+    request_filter = RequestIdLogFilter()
+    caplog.handler.addFilter(request_filter)
+    caplog.set_level(logging.INFO, logger="acme.views")
+
+    @app.before_request
+    def early() -> None:
+        app_logger.info("app before_request hook")
+
+    @app.route("/work")
+    def work() -> str:
+        app_logger.info("doing work")
+        return "ok"
+
+    Dockerflow(app)
+    try:
+        app.test_client().get("/work", headers={"X-Request-ID": "carried"})
+    finally:
+        caplog.handler.removeFilter(request_filter)
+
+    rids = [record.rid for record in caplog.records if record.name == "acme.views"]
+    assert rids == ["carried", "carried"]
