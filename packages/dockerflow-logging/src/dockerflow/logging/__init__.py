@@ -1,1 +1,37 @@
-"""Mozlog JSON logging for Dockerflow services."""
+"""Mozlog JSON logging for Dockerflow services.
+
+A drop-in replacement for python-dockerflow's ``dockerflow.logging``::
+
+    LOGGING = {
+        "version": 1,
+        "formatters": {
+            "json": {"()": "dockerflow.logging.JsonLogFormatter", "logger_name": "myproject"},
+        },
+        "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["request_id"],
+            },
+        },
+        "root": {"handlers": ["console"], "level": "INFO"},
+    }
+"""
+
+from __future__ import annotations
+
+from .formatter import JsonLogFormatter, MozlogFormatter
+from .handler import MozlogHandler
+from .request_id import RequestIdLogFilter, get_or_generate_request_id, request_id_context
+from .tracebacks import safer_format_traceback
+
+__all__ = [
+    "JsonLogFormatter",
+    "MozlogFormatter",
+    "MozlogHandler",
+    "RequestIdLogFilter",
+    "get_or_generate_request_id",
+    "request_id_context",
+    "safer_format_traceback",
+]

@@ -1,0 +1,83 @@
+"""Request ids: reading them from headers and putting them on log records."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import Any
+
+#: The request id of the request being handled, or None outside a request.
+#: Web framework integrations set it for each request and reset it afterwards.
+request_id_context: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+DEFAULT_REQUEST_ID_HEADER = "X-Request-ID"
+MAX_REQUEST_ID_LENGTH = 128
+
+# Printable ASCII without space and quotes (" ' `): safe to log and to echo
+# back in a response header.
+_SAFE_REQUEST_ID = re.compile(rf"[!#-&(-_a-~]{{1,{MAX_REQUEST_ID_LENGTH}}}")
+
+
+def is_safe_request_id(value: str) -> bool:
+    """Tell whether ``value`` may be used as a request id as it is.
+
+    It must be 1 to 128 characters of printable ASCII without whitespace,
+    control characters or quotes.
+    """
+    return _SAFE_REQUEST_ID.fullmatch(value) is not None
+
+
+def get_or_generate_request_id(headers: Mapping[str, Any], header_name: str | None = None) -> str:
+    """Return the request id sent in ``headers``, or a new UUID4 string.
+
+    ``header_name`` defaults to ``X-Request-ID``. The name is looked up
+    case-insensitively, so a plain ``dict`` works as well as a case-insensitive
+    header object (werkzeug ``Headers``, ``EnvironHeaders``). A value that is
+    missing, longer than 128 characters, or holds whitespace, control
+    characters, quotes or non-ASCII characters is replaced by
+    ``str(uuid.uuid4())``. ``bytes`` values are read as ASCII.
+    """
+    value = _find_header(headers, header_name or DEFAULT_REQUEST_ID_HEADER)
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            value = value.decode("ascii")
+        except UnicodeDecodeError:
+            value = None
+    if isinstance(value, str) and is_safe_request_id(value):
+        return str.__str__(value)
+    return str(uuid.uuid4())
+
+
+def _find_header(headers: Mapping[str, Any], name: str) -> Any:
+    try:
+        value = headers.get(name)
+    except Exception:  # a mapping that rejects the key type, say
+        value = None
+    if value is not None:
+        return value
+    # A plain dict is case-sensitive: fall back to a case-insensitive scan.
+    wanted = name.lower()
+    try:
+        for key, item in headers.items():
+            if isinstance(key, str) and key.lower() == wanted:
+                return item
+    except Exception:
+        return None
+    return None
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Put the current request id on every record as ``rid``.
+
+    The id comes from :data:`request_id_context`. A record that already carries
+    a non-empty ``rid`` (passed with ``extra=``, say) keeps it. The filter
+    never drops a record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "rid", None):
+            record.rid = request_id_context.get()
+        return True

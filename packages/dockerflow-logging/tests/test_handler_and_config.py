@@ -1,0 +1,154 @@
+"""MozlogHandler, dictConfig usage and tracebacks, as python-dockerflow users write them."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import logging.config
+import sys
+import warnings
+
+import pytest
+
+from dockerflow.logging import (
+    MozlogFormatter,
+    MozlogHandler,
+    request_id_context,
+    safer_format_traceback,
+)
+
+
+@pytest.fixture
+def isolated_logger(request: pytest.FixtureRequest):
+    """A logger of its own, restored afterwards."""
+    logger = logging.getLogger(f"test.{request.node.name}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    yield logger
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+
+
+def test_handler_writes_one_json_line_per_record(isolated_logger, parse_line):
+    """MozlogHandler writes each record as one mozlog line on its stream."""
+    stream = io.StringIO()
+    isolated_logger.addHandler(MozlogHandler(stream, name="svc"))
+    isolated_logger.info("first %d", 1)
+    isolated_logger.warning("second", extra={"k": "v"})
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    first, second = (parse_line(line) for line in lines)
+    assert first["Fields"] == {"msg": "first 1"}
+    assert second["Fields"] == {"k": "v", "msg": "second"}
+    assert first["Logger"] == second["Logger"] == "svc"
+    assert second["Severity"] == 4
+
+
+def test_handler_defaults_to_stdout_and_dockerflow(isolated_logger, capsys, parse_line):
+    """Without arguments the handler writes to sys.stdout with Logger "Dockerflow"."""
+    isolated_logger.addHandler(MozlogHandler())
+    isolated_logger.info("to stdout")
+    out = capsys.readouterr().out
+    assert parse_line(out.strip())["Logger"] == "Dockerflow"
+
+
+def test_handler_leaves_records_unchanged(isolated_logger):
+    """The handler does not write logger_name on records other handlers will see."""
+    seen: list[logging.LogRecord] = []
+
+    class Spy(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    isolated_logger.addHandler(MozlogHandler(io.StringIO()))
+    isolated_logger.addHandler(Spy())
+    isolated_logger.info("x")
+    assert not hasattr(seen[0], "logger_name")
+
+
+def test_dict_config_of_python_dockerflow_users_works_without_warnings(isolated_logger, parse_line):
+    """python-dockerflow's documented dictConfig block works unchanged, with no warning."""
+    stream = io.StringIO()
+    config = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {"()": "dockerflow.logging.JsonLogFormatter", "logger_name": "myproject"},
+            "mozlog": {"()": "dockerflow.logging.MozlogFormatter", "logger_name": "other"},
+        },
+        "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
+        "handlers": {
+            "console": {
+                "level": "DEBUG",
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["request_id"],
+                "stream": stream,
+            },
+        },
+        "loggers": {isolated_logger.name: {"handlers": ["console"], "level": "DEBUG"}},
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        logging.config.dictConfig(config)
+    token = request_id_context.set("req-1")
+    try:
+        isolated_logger.info("configured")
+    finally:
+        request_id_context.reset(token)
+    parsed = parse_line(stream.getvalue().strip())
+    assert parsed["Logger"] == "myproject"
+    assert parsed["Type"] == isolated_logger.name
+    assert parsed["Fields"] == {"rid": "req-1", "msg": "configured"}
+
+
+def test_dict_config_can_force_the_standard_library_encoder():
+    """dictConfig passes encoder="json" through to the formatter."""
+    config = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "dockerflow.logging.JsonLogFormatter", "encoder": "json"}},
+        "handlers": {"h": {"class": "logging.NullHandler", "formatter": "json"}},
+        "loggers": {"test.encoder-config": {"handlers": ["h"]}},
+    }
+    logging.config.dictConfig(config)
+    handler = logging.getLogger("test.encoder-config").handlers[0]
+    assert isinstance(handler.formatter, MozlogFormatter)
+    assert handler.formatter.encoder_name == "json"
+    logging.getLogger("test.encoder-config").handlers.clear()
+
+
+def test_environment_variable_forces_the_standard_library_encoder(monkeypatch):
+    """DOCKERFLOW_LOGGING_ENCODER=json picks the standard library encoder."""
+    monkeypatch.setenv("DOCKERFLOW_LOGGING_ENCODER", "json")
+    assert MozlogFormatter().encoder_name == "json"
+
+
+def test_auto_prefers_orjson_when_installed(monkeypatch):
+    """Without a choice, orjson is used when it can be imported."""
+    pytest.importorskip("orjson")
+    monkeypatch.delenv("DOCKERFLOW_LOGGING_ENCODER", raising=False)
+    assert MozlogFormatter().encoder_name == "orjson"
+
+
+def test_unknown_encoder_name_is_rejected():
+    """A misspelt encoder name raises ValueError at configuration time."""
+    with pytest.raises(ValueError, match="unknown JSON encoder"):
+        MozlogFormatter(encoder="simplejson")
+
+
+def test_safer_format_traceback_escapes_the_exception():
+    """The traceback lists the frames, then the type and value through repr."""
+    try:
+        raise RuntimeError('evil\n{"Type": "forged"}')
+    except RuntimeError:
+        exc_type, exc_value, tb = sys.exc_info()
+    text = safer_format_traceback(exc_type, exc_value, tb)
+    lines = text.splitlines()
+    assert lines[0] == "Uncaught exception:"
+    assert "test_safer_format_traceback_escapes_the_exception" in text
+    assert lines[-2] == repr(RuntimeError)
+    assert lines[-1] == repr(exc_value)
+    assert not any(line.startswith('{"Type"') for line in lines)
+    json.dumps(text)  # plain text, encodable
