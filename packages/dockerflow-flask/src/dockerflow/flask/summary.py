@@ -8,6 +8,8 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from dockerflow.logging.records import make_fields_record
+
 if TYPE_CHECKING:
     from flask import Flask, Request
 
@@ -31,10 +33,11 @@ class RequestSummary:
         logger = self.logger
         if logger.isEnabledFor(logging.INFO):
             fields = self.fields(request, status, started, rid)
-            # makeRecord + handle: the logging call without its stack walk
-            # (findCaller), which would only ever name this function.
-            record = logger.makeRecord(
-                logger.name, logging.INFO, __file__, 0, "", (), None, "log_response", fields
+            # The logging call without its stack walk (findCaller), which would
+            # only ever name this function; the record carries the fields dict
+            # too, which MozlogFormatter then encodes without copying it.
+            record = make_fields_record(
+                logger, logging.INFO, __file__, 0, "", "log_response", fields
             )
             logger.handle(record)
 

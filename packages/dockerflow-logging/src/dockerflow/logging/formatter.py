@@ -13,7 +13,7 @@ from typing import Any
 
 from ._text import safe_repr, safe_str
 from .encoding import make_encoder
-from .records import extra_fields
+from .records import FieldsLogRecord, extra_fields
 from .severity import syslog_severity
 from .tracebacks import safer_format_traceback
 
@@ -69,9 +69,20 @@ class MozlogFormatter(logging.Formatter):
             if self._custom_convert:
                 return self._encoder.encode(self.convert_record(record))
             attrs = record.__dict__
-            fields = extra_fields(record)
-            # The common case, inline: a str message without arguments.
             msg = record.msg
+            if (
+                type(record) is FieldsLogRecord
+                and len(attrs) == record.prebuilt_size
+                and record.prebuilt_fields.items() <= attrs.items()
+            ):
+                # Fields the caller built, unchanged since (see extra_fields):
+                # encoded as they are unless something is added to them.
+                fields = record.prebuilt_fields
+                if type(msg) is not str or msg or record.args or record.exc_info:
+                    fields = fields.copy()
+            else:
+                fields = extra_fields(record)
+            # The common case, inline: a str message without arguments.
             if type(msg) is str and not record.args:
                 if msg:
                     fields["msg"] = msg
