@@ -58,3 +58,11 @@ def test_directory_in_place_of_file_raises(tmp_path: Path) -> None:
     (tmp_path / "version.json").mkdir()
     with pytest.raises(VersionFileError, match="cannot be read"):
         get_version(tmp_path)
+
+
+def test_deeply_nested_file_raises_version_file_error(tmp_path: Path) -> None:
+    """A file nested deeper than the JSON parser's stack is a VersionFileError, not a crash."""
+    (tmp_path / "version.json").write_text("[" * 100_000, encoding="utf-8")
+
+    with pytest.raises(VersionFileError, match="nested too deeply"):
+        get_version(tmp_path)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextvars
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from dockerflow.logging import (
     get_or_generate_request_id,
     request_id_context,
 )
+from dockerflow.logging.request_id import new_request_id
 
 
 def is_uuid4(value: str) -> bool:
@@ -217,3 +220,37 @@ def test_filter_rid_reaches_the_json_fields(make_record, parse_line, formatter):
         assert parse_line(formatter.format(record))["Fields"]["rid"] == "abc"
     finally:
         request_id_context.reset(token)
+
+
+def test_new_request_ids_are_rfc_4122_version_4_uuid_text():
+    """new_request_id() gives the text str(uuid.uuid4()) would: version 4, RFC 4122 variant."""
+    ids = [new_request_id() for _ in range(2000)]
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+        assert str(parsed) == value
+    assert len(set(ids)) == len(ids)
+    # Every variant digit (binary 10xx) turns up, as with uuid.uuid4().
+    assert {value[19] for value in ids} == set("89ab")
+
+
+def test_dict_views_are_searched_in_any_case():
+    """A read-only view of a dict, like a dict, finds the header in another case."""
+    headers = MappingProxyType({"x-request-id": "from-proxy"})
+    assert get_or_generate_request_id(headers) == "from-proxy"
+    assert get_or_generate_request_id(OrderedDict({"X-REQUEST-ID": "ordered"})) == "ordered"
+
+
+def test_header_objects_are_not_scanned():
+    """A mapping that is not a dict is trusted to ignore case itself: its items are never read."""
+
+    class NoItems(CaseInsensitiveHeaders):
+        def items(self):  # type: ignore[override]
+            raise AssertionError("scanned")
+
+        def __iter__(self):
+            raise AssertionError("scanned")
+
+    assert is_uuid4(get_or_generate_request_id(NoItems({"Other": "x"})))
+    assert get_or_generate_request_id(NoItems({"X-Request-Id": "found"})) == "found"

@@ -47,6 +47,8 @@ def get_version(root: str | os.PathLike[str]) -> dict[str, Any] | None:
         data = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         raise VersionFileError(path, f"is not valid JSON ({exc})") from exc
+    except RecursionError as exc:  # "[[[[..." deeper than the parser's stack
+        raise VersionFileError(path, "is nested too deeply to be a version object") from exc
     if not isinstance(data, dict):
         raise VersionFileError(path, f"holds a JSON {type(data).__name__}, not an object")
     return data

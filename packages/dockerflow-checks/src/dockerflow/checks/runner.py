@@ -95,11 +95,12 @@ def _call_sync(name: str, func: CheckFunction, deadline: float) -> CheckOutcome:
 
 
 class _Running:
-    __slots__ = ("func", "future", "started")
+    __slots__ = ("deadline", "func", "future", "started")
 
-    def __init__(self, func: CheckFunction, future: Future[CheckOutcome]) -> None:
+    def __init__(self, func: CheckFunction, future: Future[CheckOutcome], deadline: float) -> None:
         self.func = func  # keeps id(func) from being reused while the entry exists
         self.future = future
+        self.deadline = deadline
         self.started = time.monotonic()
 
 
@@ -110,8 +111,9 @@ class CheckRunner:
     other than a list of messages becomes an :class:`Error`. A check still
     stuck from an earlier run is not started again: it is reported as timed
     out until it returns, so a hung backend holds at most one thread per
-    check. With ``cache_ttl`` > 0, concurrent callers of :meth:`run` share one
-    run and its results are reused for ``cache_ttl`` seconds after it ends.
+    check; a concurrent caller arriving within its timeout shares its run.
+    With ``cache_ttl`` > 0, concurrent callers of :meth:`run` share one run
+    and its results are reused for ``cache_ttl`` seconds after it ends.
     Thread-safe; one runner per app.
     """
 
@@ -207,9 +209,9 @@ class CheckRunner:
         for (name, _), slot in zip(pairs, started):
             if isinstance(slot, CheckOutcome):
                 outcomes.append(slot)
-            elif slot.done():
+            elif slot.done() and not slot.cancelled():
                 outcomes.append(slot.result())
-            elif slot.cancel():
+            elif slot.cancelled() or slot.cancel():  # a sharer may have cancelled it
                 outcomes.append(
                     _timed_out(
                         name,
@@ -230,6 +232,9 @@ class CheckRunner:
         key = (name, id(func))
         with self._lock:
             running = self._running.get(key)
+            if running is not None and time.monotonic() < running.deadline:
+                # A concurrent run (another heartbeat) within its time: share it.
+                return running.future
             if running is not None:
                 age = time.monotonic() - running.started
                 return _timed_out(
@@ -238,7 +243,7 @@ class CheckRunner:
                     f"(started {age:.1f}s ago); not started again",
                 )
             future = self._pool.submit(lambda: _call_sync(name, func, deadline))
-            self._running[key] = _Running(func, future)
+            self._running[key] = _Running(func, future, deadline)
         future.add_done_callback(lambda _: self._finished(key))
         return future
 

@@ -17,6 +17,13 @@ before calling ``Dockerflow(app)`` or ``init_app(app)``. A bad value raises
 ``DOCKERFLOW_HEARTBEAT_DETAILS`` (default ``True``)
     Include ``details`` (check messages) in the heartbeat body; False keeps
     ``status`` and ``checks`` only, for heartbeats reachable by the public.
+``DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN`` (default ``None``)
+    With details off, a request sending ``Authorization: Bearer <token>`` with
+    this token (16 to 256 printable ASCII characters) still gets them.
+``DOCKERFLOW_HEARTBEAT_DETAILS_NETWORKS`` (default ``()``)
+    With details off, requests whose peer address (``REMOTE_ADDR``) is in one
+    of these networks (CIDR strings, a list or one comma-separated string)
+    still get them. Setting this or the token while details are on is an error.
 ``DOCKERFLOW_ENABLE_ERROR_ENDPOINT`` (default ``True``)
     Serve ``/__error__``; False leaves it unrouted (404).
 ``DOCKERFLOW_REQUEST_ID_HEADER_NAME`` (default ``"X-Request-ID"``)
@@ -35,6 +42,7 @@ read from the environment with ``os.environ`` work as well as those from
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Mapping, MutableMapping
@@ -42,6 +50,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockerflow.checks import CRITICAL, DEBUG, DEFAULT_CHECK_TIMEOUT, ERROR, INFO, WARNING
+
+from .details import DetailsAccess, IPNetwork
 
 __all__ = ["DEFAULTS", "DockerflowConfig", "DockerflowConfigError", "read_config"]
 
@@ -51,6 +61,8 @@ DEFAULTS: Mapping[str, Any] = {
     "DOCKERFLOW_CHECK_TIMEOUT": DEFAULT_CHECK_TIMEOUT,
     "DOCKERFLOW_HEARTBEAT_CACHE_TTL": 0,
     "DOCKERFLOW_HEARTBEAT_DETAILS": True,
+    "DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN": None,
+    "DOCKERFLOW_HEARTBEAT_DETAILS_NETWORKS": (),
     "DOCKERFLOW_ENABLE_ERROR_ENDPOINT": True,
     "DOCKERFLOW_REQUEST_ID_HEADER_NAME": "X-Request-ID",
     "DOCKERFLOW_SUMMARY_LOG_QUERYSTRING": False,
@@ -69,6 +81,8 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 # RFC 9110 token characters: what a header field name may contain.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Printable ASCII without space: what fits in an Authorization header as is.
+_TOKEN = re.compile(r"[!-~]{16,256}")
 
 
 class DockerflowConfigError(ValueError):
@@ -84,6 +98,8 @@ class DockerflowConfig:
     check_timeout: float
     heartbeat_cache_ttl: float
     heartbeat_details: bool
+    heartbeat_details_access: DetailsAccess
+    """Who sees ``details``: everyone when ``heartbeat_details``, else token/networks."""
     enable_error_endpoint: bool
     request_id_header_name: str
     summary_log_querystring: bool
@@ -102,6 +118,7 @@ def read_config(config: MutableMapping[str, Any]) -> DockerflowConfig:
         check_timeout=_seconds(config, "DOCKERFLOW_CHECK_TIMEOUT", allow_zero=False),
         heartbeat_cache_ttl=_seconds(config, "DOCKERFLOW_HEARTBEAT_CACHE_TTL", allow_zero=True),
         heartbeat_details=_boolean(config, "DOCKERFLOW_HEARTBEAT_DETAILS"),
+        heartbeat_details_access=_details_access(config),
         enable_error_endpoint=_boolean(config, "DOCKERFLOW_ENABLE_ERROR_ENDPOINT"),
         request_id_header_name=_header_name(config, "DOCKERFLOW_REQUEST_ID_HEADER_NAME"),
         summary_log_querystring=_boolean(config, "DOCKERFLOW_SUMMARY_LOG_QUERYSTRING"),
@@ -171,3 +188,28 @@ def _header_name(config: Mapping[str, Any], key: str) -> str:
     if isinstance(value, str) and _HEADER_NAME.fullmatch(value):
         return value
     raise _invalid(key, value, "an HTTP header name such as 'X-Request-ID'")
+
+
+def _details_access(config: Mapping[str, Any]) -> DetailsAccess:
+    public = _boolean(config, "DOCKERFLOW_HEARTBEAT_DETAILS")
+    token_key = "DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN"
+    token = config[token_key]
+    if token is not None and not (isinstance(token, str) and _TOKEN.fullmatch(token)):
+        raise _invalid(token_key, "<hidden>", "None or 16 to 256 printable ASCII characters")
+    networks = _networks(config, "DOCKERFLOW_HEARTBEAT_DETAILS_NETWORKS")
+    if public and (token is not None or networks):
+        raise DockerflowConfigError(
+            f"{token_key} and DOCKERFLOW_HEARTBEAT_DETAILS_NETWORKS restrict who sees "
+            "the heartbeat details: set DOCKERFLOW_HEARTBEAT_DETAILS to False with them"
+        )
+    return DetailsAccess(public=public, token=token, networks=networks)
+
+
+def _networks(config: Mapping[str, Any], key: str) -> tuple[IPNetwork, ...]:
+    value = config[key]
+    items = value.split(",") if isinstance(value, str) else value
+    try:
+        texts = [item.strip() for item in items]
+        return tuple(ipaddress.ip_network(text, strict=False) for text in texts if text)
+    except (TypeError, ValueError, AttributeError):
+        raise _invalid(key, value, "a list of networks such as ['10.0.0.0/8', '::1']") from None

@@ -4,26 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import Token
+from typing import Any
 
-from dockerflow.logging import get_or_generate_request_id, request_id_context
-from flask import g
+from dockerflow.logging import request_id_context
+from dockerflow.logging.request_id import is_safe_request_id, new_request_id
 
-__all__ = ["end_request_id", "start_request_id"]
+__all__ = ["end_request_id", "environ_key", "request_id_from_environ"]
+
+# The two headers CGI (and so WSGI) keeps without the HTTP_ prefix.
+_UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 
 
-def start_request_id(headers: Mapping[str, str], header_name: str) -> tuple[str, Token[str | None]]:
-    """Take the request id from ``headers`` (or make one) and publish it.
+def environ_key(header_name: str) -> str:
+    """The WSGI environ key holding the header ``header_name``.
 
-    It goes into :data:`dockerflow.logging.request_id_context`, where
-    :class:`~dockerflow.logging.RequestIdLogFilter` finds it, and into
-    ``flask.g.request_id`` unless the app already put one there. The returned
-    token undoes the context change (:func:`end_request_id`).
+    The same key werkzeug's ``request.headers`` reads: ``X-Request-ID`` is
+    ``HTTP_X_REQUEST_ID``.
     """
-    request_id = get_or_generate_request_id(headers, header_name)
-    token = request_id_context.set(request_id)
-    if "request_id" not in g:
-        g.request_id = request_id
-    return request_id, token
+    key = header_name.upper().replace("-", "_")
+    return key if key in _UNPREFIXED else f"HTTP_{key}"
+
+
+def request_id_from_environ(environ: Mapping[str, Any], key: str) -> str:
+    """The request id sent under ``key`` (see :func:`environ_key`), or a new one.
+
+    Read straight from the environ, without scanning the headers; the value
+    is kept only when :func:`~dockerflow.logging.request_id.is_safe_request_id`
+    accepts it, as in :func:`~dockerflow.logging.get_or_generate_request_id`.
+    """
+    value = environ.get(key)
+    if isinstance(value, str) and is_safe_request_id(value):
+        return str.__str__(value)
+    return new_request_id()
 
 
 def end_request_id(token: Token[str | None]) -> None:

@@ -75,8 +75,12 @@ class DockerflowState:
                 wrapped[name] = known[1]
         return wrapped
 
-    def run_heartbeat(self) -> HeartbeatResult:
-        """Run the checks (or reuse a cached run) and build the heartbeat answer."""
+    def run_heartbeat(self, *, details: bool | None = None) -> HeartbeatResult:
+        """Run the checks (or reuse a cached run) and build the heartbeat answer.
+
+        ``details`` says whether the body includes ``details``; None follows
+        ``DOCKERFLOW_HEARTBEAT_DETAILS``.
+        """
         results = self.runner.run(
             self.get_checks(), silenced_check_ids=self.extension.silenced_checks
         )
@@ -84,7 +88,7 @@ class DockerflowState:
             "status": level_to_text(results.level),
             "checks": results.statuses,
         }
-        if self.config.heartbeat_details:
+        if self.config.heartbeat_details if details is None else details:
             payload["details"] = results.details
         passed = results.level < self.config.heartbeat_fail_level
         return HeartbeatResult(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockerflow.version import VersionFileError
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from .signals import heartbeat_failed, heartbeat_passed
 
@@ -31,6 +31,8 @@ def make_blueprint(state: DockerflowState) -> Blueprint:
     """The blueprint serving ``state``'s app; ``/__error__`` only when enabled."""
     blueprint = Blueprint(BLUEPRINT_NAME, __name__)
     response_class = state.app.response_class
+    # What response_class("") would say, worked out once.
+    empty_content_type = response_class().content_type
 
     def version() -> Response:
         """The build's ``version.json``; 404 without one, 500 when it is broken."""
@@ -44,13 +46,27 @@ def make_blueprint(state: DockerflowState) -> Blueprint:
             if payload is None:
                 response = response_class("version.json not found", 404, mimetype="text/plain")
             else:
-                response = jsonify(payload)
+                response = version_response(payload)
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    # The last /__version__ body as jsonify encoded it, with what it was
+    # encoded from: comparing the payload is cheaper than encoding it again.
+    encoded_version: list[tuple[dict[str, Any], tuple[Any, bool], bytes, str]] = []
+
+    def version_response(payload: dict[str, Any]) -> Response:
+        app = state.app
+        encoding = (app.json, app.debug)  # jsonify indents in debug mode
+        if not encoded_version or encoded_version[0][:2] != (payload, encoding):
+            model = jsonify(payload)
+            encoded_version[:] = [(payload, encoding, model.get_data(), model.content_type)]
+        body, content_type = encoded_version[0][2:]
+        return response_class(body, content_type=content_type)
+
     def heartbeat() -> Response:
         """Run the checks; 200 below the fail level, the failed status code above."""
-        result = state.run_heartbeat()
+        access = state.config.heartbeat_details_access
+        result = state.run_heartbeat(details=access.allows(request.headers, request.remote_addr))
         signal = heartbeat_passed if result.passed else heartbeat_failed
         signal.send(state.app, level=result.level)
         response = jsonify(result.payload)
@@ -60,7 +76,9 @@ def make_blueprint(state: DockerflowState) -> Blueprint:
 
     def lbheartbeat() -> Response:
         """Answer 200 without touching any backing service."""
-        return response_class("", 200, {"Cache-Control": "no-store"})
+        response = response_class(b"", content_type=empty_content_type)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     def error() -> Response:
         """Log an error and raise, to check that errors reach the logs and trackers."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any
 
 #: The request id of the request being handled, or None outside a request.
@@ -19,6 +20,25 @@ MAX_REQUEST_ID_LENGTH = 128
 # Printable ASCII without space and quotes (" ' `): safe to log and to echo
 # back in a response header.
 _SAFE_REQUEST_ID = re.compile(rf"[!#-&(-_a-~]{{1,{MAX_REQUEST_ID_LENGTH}}}")
+
+# A random hex digit -> the RFC 4122 variant digit (binary 10xx) with the same
+# two low bits: 8, 9, a or b, each as likely as before.
+_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+def new_request_id() -> str:
+    """Return a new random request id: the text of a version 4 UUID.
+
+    The same form and randomness as ``str(uuid.uuid4())`` (16 bytes from
+    :func:`os.urandom`, version and variant bits set), without building a
+    :class:`uuid.UUID`.
+    """
+    digits = os.urandom(16).hex()
+    # Digit 12 becomes the version (4), digit 16 the variant (10xx).
+    return (
+        f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
+        f"{_VARIANT_DIGIT[digits[16]]}{digits[17:20]}-{digits[20:]}"
+    )
 
 
 def is_safe_request_id(value: str) -> bool:
@@ -35,10 +55,12 @@ def get_or_generate_request_id(headers: Mapping[str, Any], header_name: str | No
 
     ``header_name`` defaults to ``X-Request-ID``. The name is looked up
     case-insensitively, so a plain ``dict`` works as well as a case-insensitive
-    header object (werkzeug ``Headers``, ``EnvironHeaders``). A value that is
-    missing, longer than 128 characters, or holds whitespace, control
-    characters, quotes or non-ASCII characters is replaced by
-    ``str(uuid.uuid4())``. ``bytes`` values are read as ASCII.
+    header object (werkzeug ``Headers``, ``EnvironHeaders``): a ``dict`` (or
+    a read-only view of one) is searched in any case, other mappings are
+    trusted to ignore case in their own lookup. A value that is missing,
+    longer than 128 characters, or holds whitespace, control characters,
+    quotes or non-ASCII characters is replaced by a new UUID4 text
+    (:func:`new_request_id`). ``bytes`` values are read as ASCII.
     """
     value = _find_header(headers, header_name or DEFAULT_REQUEST_ID_HEADER)
     if isinstance(value, (bytes, bytearray)):
@@ -48,7 +70,7 @@ def get_or_generate_request_id(headers: Mapping[str, Any], header_name: str | No
             value = None
     if isinstance(value, str) and is_safe_request_id(value):
         return str.__str__(value)
-    return str(uuid.uuid4())
+    return new_request_id()
 
 
 def _find_header(headers: Mapping[str, Any], name: str) -> Any:
@@ -56,9 +78,10 @@ def _find_header(headers: Mapping[str, Any], name: str) -> Any:
         value = headers.get(name)
     except Exception:  # a mapping that rejects the key type, say
         value = None
-    if value is not None:
+    if value is not None or not isinstance(headers, (dict, MappingProxyType)):
         return value
-    # A plain dict is case-sensitive: fall back to a case-insensitive scan.
+    # A dict is case-sensitive: fall back to a case-insensitive scan. Header
+    # objects (werkzeug's walks the whole WSGI environ) are not scanned.
     wanted = name.lower()
     try:
         for key, item in headers.items():

@@ -1,0 +1,96 @@
+"""The Flask service the end-to-end tests run under a real gunicorn.
+
+It is set up as a user would: logging through ``dictConfig`` with the mozlog
+JSON formatter on stdout (``request.summary`` and the app's own logs), the
+``Dockerflow`` extension with one custom check, and ``version.json`` in the
+default place, the parent directory of this package.
+
+Environment switches (set by the test that starts gunicorn):
+``E2E_HEARTBEAT_FAIL=1`` makes the custom check report an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from logging.config import dictConfig
+from typing import Any, Callable
+
+from flask import Flask, g
+
+from dockerflow.checks import Error, Warning
+from dockerflow.flask import Dockerflow
+
+dictConfig(
+    {
+        "version": 1,
+        # gunicorn's own loggers exist before this runs: keep them working.
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
+        "formatters": {
+            "mozlog": {"()": "dockerflow.logging.JsonLogFormatter", "logger_name": "e2e-service"}
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "mozlog",
+                "filters": ["request_id"],
+            }
+        },
+        "loggers": {
+            "request.summary": {"handlers": ["stdout"], "level": "INFO", "propagate": False}
+        },
+        "root": {"handlers": ["stdout"], "level": "INFO"},
+    }
+)
+
+app_logger = logging.getLogger("e2e.service")
+middleware_logger = logging.getLogger("e2e.middleware")
+
+
+class LogBeforeFlask:
+    """WSGI middleware logging one line before Flask sees the request.
+
+    The line's ``rid`` shows what the request id context holds between two
+    requests on a worker: nothing, when the extension resets it.
+    """
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        middleware_logger.info("before flask", extra={"path": environ.get("PATH_INFO")})
+        return self.wsgi_app(environ, start_response)
+
+
+app = Flask(__name__)
+app.config["DOCKERFLOW_SUMMARY_LOG_QUERYSTRING"] = True
+app.wsgi_app = LogBeforeFlask(app.wsgi_app)  # type: ignore[method-assign]
+dockerflow = Dockerflow(app)
+
+
+@dockerflow.check
+def e2e_backend() -> list[Any]:
+    """Fails when the test asked for a failing heartbeat."""
+    if os.environ.get("E2E_HEARTBEAT_FAIL") == "1":
+        return [Error("e2e backend is down", id="e2e.E001")]
+    return []
+
+
+@dockerflow.check(name="e2e_cache")
+def cache_is_cold() -> list[Any]:
+    """Always a warning: below the default fail level, it never fails the heartbeat."""
+    return [Warning("e2e cache is cold", id="e2e.W001")]
+
+
+@app.route("/hello")
+def hello() -> dict[str, Any]:
+    app_logger.info("hello handled")
+    return {"hello": "world", "request_id": g.request_id}
+
+
+@app.route("/boom")
+def boom() -> str:
+    raise RuntimeError("e2e boom")

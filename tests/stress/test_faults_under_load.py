@@ -1,0 +1,93 @@
+"""The example under gunicorn while Redis stops and PostgreSQL stalls, with figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dockerflow_hardening_support import (
+    CHECK_TIMEOUT,
+    classify_heartbeats,
+    faulty_backends_service,
+    redis_server_path,
+    run_cached_flood,
+    run_fault_timeline,
+    worker_timeouts,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+PHASE = 6.0  # seconds per phase: 5 phases + 2 s, about 32 s of load
+WORKERS = 2
+
+
+@pytest.fixture(autouse=True)
+def _needs_redis_server() -> None:
+    if redis_server_path() is None:
+        pytest.skip("redis-server is not installed")
+
+
+def test_fault_timeline_under_load(
+    tmp_path: Path, postgres_url: str, figures: dict[str, Any]
+) -> None:
+    """Heartbeat 500 exactly while a backend is down, 200 after; in time; /ping never fails."""
+    with faulty_backends_service(str(tmp_path), postgres_url) as (service, redis_server, proxy):
+        load, outages = run_fault_timeline(service, redis_server, proxy, PHASE)
+        timeouts = worker_timeouts(service)
+
+    heartbeats = load.of("/__heartbeat__")
+    pings = load.of("/ping")
+    classes = classify_heartbeats(heartbeats, outages, settle=CHECK_TIMEOUT + 1.0)
+    figures.update(
+        heartbeats=len(heartbeats),
+        down=len(classes["down"]),
+        up=len(classes["up"]),
+        transition=len(classes["transition"]),
+        heartbeat_max_s=round(max(e.seconds for e in heartbeats), 3),
+        heartbeat_max_down_s=round(max(e.seconds for e in classes["down"]), 3),
+        pings=len(pings),
+        ping_failures=sum(1 for e in pings if e.status != 200),
+        ping_max_s=round(max(e.seconds for e in pings), 3),
+        worker_timeouts=timeouts,
+        check_timeout_s=CHECK_TIMEOUT,
+    )
+    assert {e.status for e in classes["down"]} == {500}, (
+        outages,
+        [e for e in classes["down"] if e.status != 500],
+    )
+    assert {e.status for e in classes["up"]} == {200}, (
+        outages,
+        [(e.started, e.seconds, e.body[-400:]) for e in classes["up"] if e.status != 200],
+    )
+    assert max(e.seconds for e in heartbeats) < CHECK_TIMEOUT + 1.5
+    assert figures["ping_failures"] == 0
+    assert timeouts == 0
+
+
+@pytest.mark.parametrize("ttl", [1.0, 2.0])
+def test_cached_flood_round_trips(
+    tmp_path: Path, postgres_url: str, figures: dict[str, Any], ttl: float
+) -> None:
+    """With a cache TTL, Redis PINGs stay at or under one per worker per TTL, whatever the rate."""
+    settings = {"FLASK_DOCKERFLOW_HEARTBEAT_CACHE_TTL": str(ttl)}
+    with faulty_backends_service(str(tmp_path), postgres_url, **settings) as (
+        service,
+        redis_server,
+        proxy,
+    ):
+        chunks_before = proxy.client_chunks
+        heartbeats, pings, elapsed = run_cached_flood(service, redis_server, seconds=10.0)
+        database_chunks = proxy.client_chunks - chunks_before
+
+    bound = WORKERS * (elapsed / ttl + 1)
+    figures.update(
+        ttl_s=ttl,
+        seconds=round(elapsed, 1),
+        heartbeats_per_s=round(heartbeats / elapsed, 1),
+        redis_pings=pings,
+        redis_pings_per_s=round(pings / elapsed, 2),
+        bound_per_s=round(bound / elapsed, 2),
+        postgres_client_reads=database_chunks,
+    )
+    assert heartbeats > 5 * pings
+    assert pings <= bound
