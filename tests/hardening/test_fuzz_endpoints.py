@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from dockerflow.checks import Error, Warning
 from dockerflow.logging import JsonLogFormatter
 from dockerflow.version import VersionFileError, get_version
 
+werkzeug_version = tuple(int(part) for part in version("werkzeug").split(".")[:2])
 TOKEN = "fuzz-operator-token-0123456789abcdef"
 ENDPOINTS = ["/__version__", "/__heartbeat__", "/__lbheartbeat__", "/__error__"]
 # Documented statuses of each endpoint for GET/HEAD; other methods get 405
@@ -100,7 +102,12 @@ def test_endpoints_answer_documented_statuses(
 
     status, response_headers, body = call_wsgi(app, wsgi_environ(path, method, sent, query))
 
-    if path not in DOCUMENTED:
+    if status == 400:
+        # Werkzeug 2.x answers 400 before routing for a Host it cannot decode.
+        assert "Host" in sent
+        assert not sent["Host"].isascii()
+        assert werkzeug_version < (3,)
+    elif path not in DOCUMENTED:
         assert status == 404, (path, status)
     elif method in ("GET", "HEAD"):
         assert status in DOCUMENTED[path]
