@@ -7,37 +7,12 @@ working; the objects are those of :mod:`dockerflow.checks`.
 from __future__ import annotations
 
 from .builtins import check_database_connected, check_migrations_applied, check_redis_connected
-from .messages import (
-    CRITICAL,
-    DEBUG,
-    ERROR,
-    INFO,
-    STATUSES,
-    WARNING,
-    CheckMessage,
-    Critical,
-    Debug,
-    Error,
-    Info,
-    Warning,
-    level_to_text,
-)
+from .messages import *  # noqa: F403 (the message classes and levels, per messages.__all__)
+from .messages import __all__ as _messages_all
 
 __all__ = [
-    "CRITICAL",
-    "DEBUG",
-    "ERROR",
-    "INFO",
-    "STATUSES",
-    "WARNING",
-    "CheckMessage",
-    "Critical",
-    "Debug",
-    "Error",
-    "Info",
-    "Warning",
+    *_messages_all,
     "check_database_connected",
     "check_migrations_applied",
     "check_redis_connected",
-    "level_to_text",
 ]
