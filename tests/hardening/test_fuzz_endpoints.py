@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pytest
 from dockerflow_hardening_support import FUZZ, CollectingHandler, call_wsgi, wsgi_environ
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dockerflow.checks import Error, Warning
 from dockerflow.logging import JsonLogFormatter
 from dockerflow.version import VersionFileError, get_version
 
-werkzeug_version = tuple(int(part) for part in version("werkzeug").split(".")[:2])
 TOKEN = "fuzz-operator-token-0123456789abcdef"
 ENDPOINTS = ["/__version__", "/__heartbeat__", "/__lbheartbeat__", "/__error__"]
 # Documented statuses of each endpoint for GET/HEAD; other methods get 405
@@ -92,6 +90,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @FUZZ
 @given(method=methods, path=paths, query=latin1, sent=headers, fail=st.booleans())
+@example(method="GET", path="/__version__", query="", sent={"Host": "\x80"}, fail=False)
+@example(method="GET", path="/__heartbeat__", query="", sent={"Host": "."}, fail=True)
 def test_endpoints_answer_documented_statuses(
     service: Any, method: str, path: str, query: str, sent: dict[str, str], fail: bool
 ) -> None:
@@ -103,11 +103,17 @@ def test_endpoints_answer_documented_statuses(
     status, response_headers, body = call_wsgi(app, wsgi_environ(path, method, sent, query))
 
     if status == 400:
-        # Werkzeug before 3.1 answers 400 before routing for a non-ASCII Host.
+        # Werkzeug refuses some Host headers before routing (which ones depends
+        # on its version): logged once, and the same request without that Host
+        # must get its documented answer, checked below.
         assert "Host" in sent
-        assert not sent["Host"].isascii()
-        assert werkzeug_version < (3, 1)
-    elif path not in DOCUMENTED:
+        assert [json.loads(line)["Fields"]["code"] for line in lines] == [400]
+        del lines[:]
+        sent = {name: value for name, value in sent.items() if name != "Host"}
+        status, response_headers, body = call_wsgi(app, wsgi_environ(path, method, sent, query))
+        assert status != 400
+
+    if path not in DOCUMENTED:
         assert status == 404, (path, status)
     elif method in ("GET", "HEAD"):
         assert status in DOCUMENTED[path]
