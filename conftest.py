@@ -3,15 +3,44 @@
 Tests that need PostgreSQL or Redis skip with the reason when the server does
 not answer. CI sets ``DOCKERFLOW_TEST_REQUIRE_SERVICES=1``, which turns those
 skips into failures, so a missing service can never pass for a green run.
+
+Servers that tests start themselves (redis-server, a stallable TCP proxy, free
+ports) live in ``testing_support/servers.py``; this file registers the
+``testing_support`` package by path so every test tree can import it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+
+def _load_testing_support() -> None:
+    # The test trees are not packages and importlib mode adds nothing to
+    # sys.path: register testing_support/ by path so they can all import it.
+    name = "testing_support"
+    if name in sys.modules:
+        return
+    package = Path(__file__).resolve().parent / name
+    spec = importlib.util.spec_from_file_location(
+        name, package / "__init__.py", submodule_search_locations=[str(package)]
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+
+
+_load_testing_support()
+
+from testing_support.servers import find_free_port, redis_server_path  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "DOCKERFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -52,14 +81,16 @@ def redis_url() -> str:
     return require_service("Redis", REDIS_URL, 6379)
 
 
-def find_free_port(host: str = "127.0.0.1") -> int:
-    """A loopback TCP port that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def free_port() -> int:
     """A free loopback port for a server the test starts itself."""
     return find_free_port()
+
+
+@pytest.fixture(scope="session")
+def redis_server_executable() -> str:
+    """Path of ``redis-server`` for tests that start their own; skips when it is not installed."""
+    path = redis_server_path()
+    if path is None:
+        pytest.skip("redis-server is not installed")
+    return path

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from _timing import median_of, per_call_us
+from _upstream import upstream_python
 from formatter_record import SUMMARY_FIELDS, summary_record
 
 from dockerflow.logging import MozlogFormatter
@@ -39,17 +40,6 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "formatter.md"
 COMMAND = "hatch run bench:python bench/formatter.py"
 BASELINE = "python-dockerflow"
-
-
-def upstream_python() -> str:
-    out = subprocess.run(
-        ["hatch", "run", "bench-upstream:python", "-c", "import sys; print(sys.executable)"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    return out.stdout.strip().splitlines()[-1]
 
 
 class UpstreamWorker:

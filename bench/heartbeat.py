@@ -33,24 +33,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
+from _upstream import upstream_python
+
 from dockerflow.checks import DEFAULT_CHECK_TIMEOUT, CheckRunner
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCH_DIR)
 COUNT, SLEEP, HANG = 10, 0.05, 5.0
-
-
-def upstream_python() -> str:
-    """The interpreter of the ``bench-upstream`` environment (created if needed)."""
-    out = subprocess.run(
-        ["hatch", "run", "bench-upstream:python", "-c", "import sys; print(sys.executable)"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return out.stdout.strip().splitlines()[-1]
 
 
 class Upstream:

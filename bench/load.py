@@ -32,6 +32,8 @@ import threading
 import time
 from typing import IO, Any
 
+from _upstream import upstream_python
+
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
 APPS_DIR = os.path.join(BENCH_DIR, "apps")
@@ -63,18 +65,6 @@ def gunicorn_options(python: str) -> list[str]:
         [python, "-m", "gunicorn", "--help"], capture_output=True, text=True, timeout=60
     )
     return ["--no-control-socket"] if "--no-control-socket" in out.stdout else []
-
-
-def upstream_python() -> str:
-    out = subprocess.run(
-        ["hatch", "run", "bench-upstream:python", "-c", "import sys; print(sys.executable)"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return out.stdout.strip().splitlines()[-1]
 
 
 class Server:

@@ -24,6 +24,8 @@ import subprocess
 import sys
 from typing import Any, TextIO
 
+from _upstream import upstream_python
+
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
 WORKER = os.path.join(BENCH_DIR, "requests_worker.py")
@@ -38,19 +40,6 @@ VARIANT_LABELS = {
     "lbheartbeat_json": "/__lbheartbeat__, summary JSON to /dev/null",
     "version_json": "/__version__, summary JSON to /dev/null",
 }
-
-
-def upstream_python() -> str:
-    """The interpreter of the ``bench-upstream`` environment (created if needed)."""
-    out = subprocess.run(
-        ["hatch", "run", "bench-upstream:python", "-c", "import sys; print(sys.executable)"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return out.stdout.strip().splitlines()[-1]
 
 
 class Worker:

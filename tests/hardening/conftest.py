@@ -7,29 +7,15 @@ by that name.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dockerflow.checks import default_registry
+from testing_support import load_module
 
-
-def _load_support() -> None:
-    name = "dockerflow_hardening_support"
-    if name in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("support.py"))
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-
-
-_load_support()
+load_module("dockerflow_hardening_support", Path(__file__).with_name("support.py"))
 
 
 @pytest.fixture(autouse=True)

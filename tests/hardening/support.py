@@ -1,8 +1,10 @@
 """Shared by tests/hardening and tests/stress (loaded by path from both conftests).
 
 Hypothesis profiles, an in-process WSGI driver, process gauges (RSS, threads),
-and the fault injectors: a ``redis-server`` of our own and a stallable,
-counting TCP proxy. Nothing here imports Flask at module level.
+long-run drivers and the example service under gunicorn with faults. The fault
+injectors themselves (``redis-server``, TCP proxy) come from the root's
+``testing_support/servers.py``. Nothing here
+imports Flask at module level.
 """
 
 from __future__ import annotations
@@ -11,10 +13,7 @@ import contextlib
 import io
 import logging
 import os
-import selectors
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,13 @@ import time
 from typing import Any, Callable
 
 from hypothesis import HealthCheck, settings
+
+from testing_support.servers import (
+    RedisServer,
+    TcpProxy,
+    find_free_port,
+    wait_until,
+)
 
 #: ``hatch test`` keeps the fuzzing modest; ``hatch run stress:run`` sets
 #: HYPOTHESIS_PROFILE=stress for ten times the cases.
@@ -133,187 +139,6 @@ class NullStream:
 
     def flush(self) -> None:
         pass
-
-
-# -- fault injectors ---------------------------------------------------------------
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
-
-
-def port_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def redis_server_path() -> str | None:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    return "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-
-
-class RedisServer:
-    """A throwaway ``redis-server`` on a loopback port that can be stopped and restarted."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = [redis_server_path() or "redis-server", "--port", str(self.port)]
-        command += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        if not wait_until(lambda: port_answers(self.port), timeout=10):
-            self.stop()
-            raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGCONT)
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        wait_until(lambda: not port_answers(self.port), timeout=5)
-
-    def ping_calls(self) -> int:
-        """How many PING commands this server has answered since it started."""
-        import redis
-
-        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
-        try:
-            stats = client.info("commandstats")
-        finally:
-            client.close()
-        return int(stats.get("cmdstat_ping", {}).get("calls", 0))
-
-
-class TcpProxy:
-    """A loopback TCP proxy that can be stalled and resumed, counting what it forwards.
-
-    Stalled, it accepts connections but forwards nothing in either direction.
-    ``connections`` counts accepted connections and ``client_chunks`` the
-    reads forwarded from clients to the target (about one per query).
-    """
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
-        self.port = free_loopback_port()
-        self.connections = 0
-        self.client_chunks = 0
-        self._forwarding = threading.Event()
-        self._forwarding.set()
-        self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._sockets: set[socket.socket] = set()
-        self._lock = threading.Lock()
-        self._listener: socket.socket | None = None
-
-    def start(self) -> None:
-        self._stopping.clear()
-        self._listener = socket.create_server(("127.0.0.1", self.port))
-        self._listener.settimeout(0.1)
-        self._spawn(self._accept_loop, self._listener)
-
-    def stall(self) -> None:
-        self._forwarding.clear()
-
-    def resume(self) -> None:
-        self._forwarding.set()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._forwarding.set()
-        with self._lock:
-            sockets, self._sockets = list(self._sockets), set()
-            threads, self._threads = self._threads, []
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-        for thread in threads:
-            thread.join(timeout=2)
-
-    def _spawn(self, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        with self._lock:
-            self._threads.append(thread)
-        thread.start()
-
-    def _accept_loop(self, listener: socket.socket) -> None:
-        while not self._stopping.is_set():
-            try:
-                client, _ = listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=2)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self.connections += 1
-                self._sockets.update((client, upstream))
-            self._spawn(self._pump, client, upstream)
-
-    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
-        peers = {client: upstream, upstream: client}
-        with selectors.DefaultSelector() as selector:
-            for sock in peers:
-                sock.setblocking(False)
-                selector.register(sock, selectors.EVENT_READ)
-            while not self._stopping.is_set():
-                if not self._forwarding.wait(timeout=0.1):
-                    continue
-                try:
-                    for key, _ in selector.select(timeout=0.1):
-                        source: socket.socket = key.fileobj  # type: ignore[assignment]
-                        data = source.recv(65536)
-                        if not data:
-                            raise ConnectionError("closed")
-                        if source is client:
-                            with self._lock:
-                                self.client_chunks += 1
-                        target = peers[source]
-                        target.setblocking(True)
-                        target.sendall(data)
-                        target.setblocking(False)
-                except (OSError, ValueError, KeyError):
-                    break
-        for sock in peers:
-            sock.close()
 
 
 # -- long runs ------------------------------------------------------------------------
@@ -498,7 +323,7 @@ class ExampleService:
         import tempfile
 
         self.root = tempfile.mkdtemp(prefix="dockerflow-stress-", dir=root)
-        self.port = free_loopback_port()
+        self.port = find_free_port()
         self.environ = {
             **{k: v for k, v in os.environ.items() if not k.startswith("FLASK_")},
             "PORT": str(self.port),
@@ -692,7 +517,7 @@ def faulty_backends_service(tmp_path: str, postgres_url: str, **settings: str) -
 
     parts = urlsplit(postgres_url)
     proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
-    redis_server = RedisServer(free_loopback_port())
+    redis_server = RedisServer(find_free_port())
     environ = {
         "REDIS_URL": redis_server.url,
         "DATABASE_URL": f"postgresql://{parts.username or 'postgres'}@127.0.0.1:{proxy.port}"
@@ -720,26 +545,36 @@ def run_fault_timeline(
     service: ExampleService, redis_server: RedisServer, proxy: TcpProxy, phase: float
 ) -> tuple[LoadGenerator, list[Outage]]:
     """Poll heartbeat and /ping while Redis is stopped and PostgreSQL stalled, each ``phase`` s."""
-    outages: list[Outage] = []
+
+    def outage(break_backend: Callable[[], None], repair_backend: Callable[[], None]) -> Outage:
+        """``phase`` s of normal load, then ``phase`` s with the backend broken."""
+        time.sleep(phase)
+        breaking = time.monotonic()
+        break_backend()
+        down = time.monotonic()
+        time.sleep(phase)
+        repairing = time.monotonic()
+        repair_backend()
+        return breaking, down, repairing, time.monotonic()
+
     with LoadGenerator(service, ["/__heartbeat__", "/ping"]) as load:
-        time.sleep(phase)
-        breaking = time.monotonic()
-        redis_server.stop()
-        down = time.monotonic()
-        time.sleep(phase)
-        repairing = time.monotonic()
-        redis_server.start()
-        outages.append((breaking, down, repairing, time.monotonic()))
-        time.sleep(phase)
-        breaking = time.monotonic()
-        proxy.stall()
-        down = time.monotonic()
-        time.sleep(phase)
-        repairing = time.monotonic()
-        proxy.resume()
-        outages.append((breaking, down, repairing, time.monotonic()))
+        outages = [outage(redis_server.stop, redis_server.start), outage(proxy.stall, proxy.resume)]
         time.sleep(phase + 2)
     return load, outages
+
+
+def assert_heartbeats_follow_faults(
+    classes: dict[str, list[Exchange]], outages: list[Outage]
+) -> None:
+    """Every heartbeat made while a backend was down answered 500, every one after 200."""
+    assert {exchange.status for exchange in classes["down"]} == {500}, (
+        outages,
+        [e for e in classes["down"] if e.status != 500],
+    )
+    assert {exchange.status for exchange in classes["up"]} == {200}, (
+        outages,
+        [(e.started, e.seconds, e.body[-400:]) for e in classes["up"] if e.status != 200],
+    )
 
 
 def run_cached_flood(

@@ -7,14 +7,10 @@ import logging
 from typing import Any
 
 import pytest
-from dockerflow_hardening_support import (
-    CollectingHandler,
-    call_wsgi,
-    free_loopback_port,
-    wsgi_environ,
-)
+from dockerflow_hardening_support import CollectingHandler, call_wsgi, wsgi_environ
 
 from dockerflow.logging import JsonLogFormatter
+from testing_support.servers import find_free_port
 
 PASSWORD = "hunter2-Pa55word"
 
@@ -46,7 +42,7 @@ def test_builtin_check_errors_mask_passwords() -> None:
 
     from dockerflow.flask import Dockerflow
 
-    closed = free_loopback_port()
+    closed = find_free_port()
     engine = sqlalchemy.create_engine(
         f"postgresql+psycopg://app:{PASSWORD}@127.0.0.1:{closed}/db",
         connect_args={"connect_timeout": 2},

@@ -9,33 +9,23 @@ at the end of the run.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from testing_support import load_module
+
 if os.environ.get("DOCKERFLOW_STRESS", "") != "1":
     collect_ignore_glob = ["test_*.py"]
 
 
-def _load_support() -> None:
-    name = "dockerflow_hardening_support"
-    if name in sys.modules:
-        return
-    path = Path(__file__).resolve().parents[1] / "hardening" / "support.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-
-
-_load_support()
+load_module(
+    "dockerflow_hardening_support",
+    Path(__file__).resolve().parents[1] / "hardening" / "support.py",
+)
 
 _FIGURES: dict[str, dict[str, Any]] = {}
 
