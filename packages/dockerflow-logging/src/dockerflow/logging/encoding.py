@@ -16,6 +16,10 @@ Values JSON cannot hold are converted, the same way by both encoders:
 - circular references become ``"[...]"`` / ``"{...}"``, nesting deeper than
   :data:`MAX_DEPTH` becomes ``"<too deep>"``, dict keys that are not
   ``str``/``int``/``float``/``bool``/``None`` become their ``repr``.
+
+The conversion runs only for values the encoder refuses: a deep value that
+the encoder accepts (the standard library's on Python 3.13+ goes past the
+recursion limit) keeps its full depth.
 """
 
 from __future__ import annotations
