@@ -5,34 +5,5 @@ The same objects as :mod:`dockerflow.checks`; import from there in new code.
 
 from __future__ import annotations
 
-from dockerflow.checks import (
-    CRITICAL,
-    DEBUG,
-    ERROR,
-    INFO,
-    STATUSES,
-    WARNING,
-    CheckMessage,
-    Critical,
-    Debug,
-    Error,
-    Info,
-    Warning,
-    level_to_text,
-)
-
-__all__ = [
-    "CRITICAL",
-    "DEBUG",
-    "ERROR",
-    "INFO",
-    "STATUSES",
-    "WARNING",
-    "CheckMessage",
-    "Critical",
-    "Debug",
-    "Error",
-    "Info",
-    "Warning",
-    "level_to_text",
-]
+from dockerflow.checks.messages import *  # noqa: F403 (the names in its __all__)
+from dockerflow.checks.messages import __all__ as __all__
