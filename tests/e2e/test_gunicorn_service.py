@@ -230,7 +230,7 @@ def test_request_id_never_leaks_between_requests_with_two_workers(
     assert sorted(r["Fields"]["rid"] for r in hello_lines) == sorted(
         e.request_id for e in service.exchanges if e.path == "/hello"
     )
-    # Logged before Flask sees the request: the context holds no earlier id.
+    # Logged before the extension sees the request: the context holds no earlier id.
     before_flask = records_of(records, "e2e.middleware")
     assert len(before_flask) == len(service.exchanges)
     assert all(not r["Fields"].get("rid") for r in before_flask), [

@@ -7,7 +7,7 @@ import uuid
 from typing import Any, Callable
 
 import pytest
-from flask import Flask, g
+from flask import Flask, g, request
 
 from dockerflow.flask import Dockerflow
 from dockerflow.logging import RequestIdLogFilter, request_id_context
@@ -149,6 +149,10 @@ def test_every_record_of_the_request_can_carry_the_id(
         app_logger.info("doing work")
         return "ok"
 
+    @app.teardown_request
+    def late(exc: BaseException | None) -> None:
+        app_logger.info("app teardown_request hook")
+
     Dockerflow(app)
     try:
         app.test_client().get("/work", headers={"X-Request-ID": "carried"})
@@ -156,4 +160,61 @@ def test_every_record_of_the_request_can_carry_the_id(
         caplog.handler.removeFilter(request_filter)
 
     rids = [record.rid for record in caplog.records if record.name == "acme.views"]
-    assert rids == ["carried", "carried"]
+    assert rids == ["carried", "carried", "carried"]
+
+
+def test_an_echo_header_the_view_set_is_replaced(app: Flask) -> None:
+    """The response carries the request's id once, even when the view set that header."""
+
+    @app.route("/sets-header")
+    def sets_header() -> tuple[str, dict[str, str]]:
+        return "ok", {"x-request-id": "from-the-view"}
+
+    Dockerflow(app)
+    response = app.test_client().get("/sets-header", headers={"X-Request-ID": "sent"})
+
+    assert response.headers.getlist("X-Request-ID") == ["sent"]
+
+
+def test_the_request_id_is_in_the_wsgi_environ(app: Flask) -> None:
+    """WSGI code inside the app reads the id as environ["dockerflow.request_id"]."""
+
+    @app.route("/environ")
+    def show() -> str:
+        return str(request.environ["dockerflow.request_id"])
+
+    Dockerflow(app)
+
+    assert app.test_client().get("/environ", headers={"X-Request-ID": "e-1"}).data == b"e-1"
+
+
+def test_g_request_id_is_set_without_the_wsgi_wrapper(app: Flask) -> None:
+    """Dispatching inside test_request_context (no WSGI call) still sets g.request_id."""
+
+    @app.route("/g")
+    def show() -> str:
+        return str(g.request_id)
+
+    Dockerflow(app)
+    with app.test_request_context("/g", headers={"X-Request-ID": "direct"}):
+        response = app.full_dispatch_request()
+
+    assert response.get_data() == b"direct"
+
+
+def test_middleware_added_later_wraps_ours(app: Flask, summary_records: Records) -> None:
+    """Middleware wrapped around app.wsgi_app after init_app still gets the echo and summary."""
+    Dockerflow(app)
+    inner = app.wsgi_app
+
+    def outer(environ: dict[str, Any], start_response: Any) -> Any:
+        environ["PATH_INFO"] = "/__lbheartbeat__"
+        return inner(environ, start_response)
+
+    app.wsgi_app = outer  # type: ignore[method-assign]
+    response = app.test_client().get("/rewritten", headers={"X-Request-ID": "mw"})
+
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "mw"
+    (record,) = summary_records()
+    assert (record.path, record.rid, record.code) == ("/__lbheartbeat__", "mw", 200)

@@ -51,7 +51,7 @@ middleware_logger = logging.getLogger("e2e.middleware")
 
 
 class LogBeforeFlask:
-    """WSGI middleware logging one line before Flask sees the request.
+    """WSGI middleware logging one line before the extension sees the request.
 
     The line's ``rid`` shows what the request id context holds between two
     requests on a worker: nothing, when the extension resets it.
@@ -67,8 +67,9 @@ class LogBeforeFlask:
 
 app = Flask(__name__)
 app.config["DOCKERFLOW_SUMMARY_LOG_QUERYSTRING"] = True
-app.wsgi_app = LogBeforeFlask(app.wsgi_app)  # type: ignore[method-assign]
 dockerflow = Dockerflow(app)
+# Outside the extension's own wrapper, so it logs before the id is set.
+app.wsgi_app = LogBeforeFlask(app.wsgi_app)  # type: ignore[method-assign]
 
 
 @dockerflow.check

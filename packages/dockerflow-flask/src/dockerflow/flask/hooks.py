@@ -1,106 +1,185 @@
-"""The per-request hooks: request id, timing, ``request.summary``, echo header.
+"""Per-request work: request id, timing, ``request.summary``, echo header.
 
-Everything that can be decided once is decided in :func:`install_request_hooks`;
-the hooks themselves do only per-request work. They are put first in the app's
-``before_request`` list (so every later hook logs with the request id) and
-first in its ``after_request`` list, which Flask runs last (so the summary
-sees the final status).
+Most of it happens in :class:`RequestMiddleware`, which wraps the app's
+``wsgi_app``: it reads or makes the request id and sets it in
+``request_id_context`` before Flask sees the request, adds the id to the
+response headers in ``start_response``, writes the summary once Flask has
+answered, and resets the context last. So every log record of the request,
+``teardown_request`` hooks included, can carry the id. A WSGI wrapper costs a
+fraction of what Flask's hook lists cost per request; Flask hooks are used
+only for what needs the request context: ``flask.g.request_id`` (a
+``before_request`` hook, put first so later hooks see it), Flask-Login's user
+id (only in apps with a login manager) and unhandled exceptions (the
+``got_request_exception`` signal).
 """
 
 from __future__ import annotations
 
 import time
-from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from dockerflow.logging import request_id_context
-from flask import g, got_request_exception, request
+from flask import after_this_request, g, got_request_exception, request
 
 from .request_id import end_request_id, environ_key, request_id_from_environ
 from .summary import RequestSummary
-from .views import HEALTH_ENDPOINTS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import TracebackType
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
     from flask import Flask, Request, Response
     from flask.ctx import _AppCtxGlobals
 
     from .state import DockerflowState
 
-__all__ = ["install_request_hooks"]
+__all__ = [
+    "REQUEST_ID_ENVIRON_KEY",
+    "RequestMiddleware",
+    "install_request_hooks",
+    "leave_out_of_summary",
+]
+
+#: The WSGI environ key holding the request's id, for code outside Flask.
+REQUEST_ID_ENVIRON_KEY = "dockerflow.request_id"
+_SCOPE_ENVIRON_KEY = "dockerflow.request_scope"
 
 
 class _RequestScope:
-    """What the hooks of one request hand to each other."""
+    """What the middleware and the hooks of one request hand to each other."""
 
-    __slots__ = ("logged", "request_id", "started", "token")
+    __slots__ = ("logged", "request_id", "started", "status", "summarise", "user_id")
 
-    def __init__(self, started: float, request_id: str, token: Token[str | None]) -> None:
+    def __init__(self, started: float, request_id: str) -> None:
         self.started = started
         self.request_id = request_id
-        self.token = token
+        self.status: str | None = None
+        self.summarise = True  # False: no INFO record (an error is still logged)
         self.logged = False
+        self.user_id = ""
+
+
+def leave_out_of_summary(environ: WSGIEnvironment) -> None:
+    """Write no ``request.summary`` record for the request of ``environ``."""
+    scope = environ.get(_SCOPE_ENVIRON_KEY)
+    if scope is not None:
+        scope.summarise = False
+
+
+class RequestMiddleware:
+    """Wraps a Flask app's ``wsgi_app`` with the request id and the summary."""
+
+    def __init__(
+        self, wsgi_app: WSGIApplication, header_name: str, summary: RequestSummary
+    ) -> None:
+        self.wsgi_app = wsgi_app
+        self.header_name = header_name
+        self.header_key = environ_key(header_name)
+        self.summary = summary
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        request_id = request_id_from_environ(environ, self.header_key)
+        scope = _RequestScope(started, request_id)
+        environ[REQUEST_ID_ENVIRON_KEY] = request_id
+        environ[_SCOPE_ENVIRON_KEY] = scope
+        token = request_id_context.set(request_id)
+        header_name = self.header_name
+
+        def start_response_with_id(
+            status: str,
+            headers: list[tuple[str, str]],
+            exc_info: tuple[type[BaseException], BaseException, TracebackType]
+            | tuple[None, None, None]
+            | None = None,
+        ) -> Callable[[bytes], object]:
+            scope.status = status
+            headers = _without_header(headers, header_name)
+            headers.append((header_name, request_id))
+            return start_response(status, headers, exc_info)
+
+        try:
+            body = self.wsgi_app(environ, start_response_with_id)
+        except Exception as exc:
+            # Flask let it through (PROPAGATE_EXCEPTIONS): the signal receiver
+            # logged it already, unless it came from outside a request context.
+            if not scope.logged:
+                scope.logged = True
+                self.summary.log_exception(environ, exc, started, request_id, scope.user_id)
+            raise
+        else:
+            status = scope.status
+            if scope.summarise and not scope.logged and status is not None:
+                self.summary.log_response(
+                    environ, _status_code(status), started, request_id, scope.user_id
+                )
+            return body
+        finally:
+            end_request_id(token)
 
 
 def install_request_hooks(app: Flask, state: DockerflowState) -> None:
-    """Attach the request hooks of ``state`` to ``app``."""
+    """Wrap ``app.wsgi_app`` and attach the request hooks of ``state`` to ``app``."""
     config = state.config
-    header_name = config.request_id_header_name
-    header_key = environ_key(header_name)
+    header_key = environ_key(config.request_id_header_name)
     summary = RequestSummary(app, log_querystring=config.summary_log_querystring)
-    log_health_endpoints = config.summary_log_health_endpoints
-    # Per app, so two apps serving in one thread never see each other's scope.
-    current_scope: ContextVar[_RequestScope | None] = ContextVar(
-        "dockerflow_request_scope", default=None
-    )
-    get_scope = current_scope.get
-    set_scope = current_scope.set
-    set_request_id = request_id_context.set
-    perf_counter = time.perf_counter
     # The proxies' own accessors: one context lookup each instead of one per
     # attribute read through the proxy.
     current_request: Callable[[], Request] = cast(Any, request)._get_current_object
     current_g: Callable[[], _AppCtxGlobals] = cast(Any, g)._get_current_object
 
+    def record_user(response: Response) -> Response:
+        scope = current_request().environ.get(_SCOPE_ENVIRON_KEY)
+        if scope is not None:
+            scope.user_id = summary.user_id()
+        return response
+
     def before_request() -> None:
-        started = perf_counter()
-        request_id = request_id_from_environ(current_request().environ, header_key)
-        token = set_request_id(request_id)
+        environ = current_request().environ
+        scope = environ.get(_SCOPE_ENVIRON_KEY)
+        if scope is None:  # dispatched without the middleware (full_dispatch_request)
+            request_id = request_id_from_environ(environ, header_key)
+        else:
+            request_id = scope.request_id
+            if getattr(app, "login_manager", None) is not None:
+                after_this_request(record_user)
         globals_ = current_g()
         if "request_id" not in globals_:
             globals_.request_id = request_id
-        set_scope(_RequestScope(started, request_id, token))
-
-    def after_request(response: Response) -> Response:
-        scope = get_scope()
-        if scope is None:  # a url_value_preprocessor failed before our hook
-            return response
-        response.headers[header_name] = scope.request_id
-        if not scope.logged:
-            request_ = current_request()
-            if log_health_endpoints or request_.endpoint not in HEALTH_ENDPOINTS:
-                scope.logged = True
-                summary.log_response(
-                    request_, response.status_code, scope.started, scope.request_id
-                )
-        return response
 
     def on_exception(sender: Flask, exception: BaseException, **extra: Any) -> None:
-        scope = get_scope()
+        environ = current_request().environ
+        scope = environ.get(_SCOPE_ENVIRON_KEY)
         if scope is None or scope.logged:
             return
         scope.logged = True
-        summary.log_exception(current_request(), exception, scope.started, scope.request_id)
+        summary.log_exception(
+            environ, exception, scope.started, scope.request_id, summary.user_id()
+        )
 
-    def teardown_request(exc: BaseException | None) -> None:
-        scope = get_scope()
-        if scope is not None:
-            set_scope(None)
-            end_request_id(scope.token)
-
+    app.wsgi_app = RequestMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, config.request_id_header_name, summary
+    )
     app.before_request_funcs.setdefault(None, []).insert(0, before_request)
-    app.after_request_funcs.setdefault(None, []).insert(0, after_request)
-    app.teardown_request(teardown_request)
     # blinker keeps a weak reference only: the state (owned by the app) keeps
     # the closure alive, and the signal never keeps the app alive.
     state.signal_receivers.append(on_exception)
     got_request_exception.connect(on_exception, sender=app)
+
+
+def _without_header(headers: list[tuple[str, str]], name: str) -> list[tuple[str, str]]:
+    """``headers`` as a list without ``name`` (any case); the same list when it has none."""
+    lowered = name.lower()
+    for key, _ in headers:
+        if key.lower() == lowered:
+            return [item for item in headers if item[0].lower() != lowered]
+    return headers if type(headers) is list else list(headers)
+
+
+def _status_code(status: str) -> int:
+    try:
+        return int(status[:3])
+    except ValueError:
+        return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -14,9 +15,11 @@ from urllib.parse import unquote
 from dockerflow.logging.records import FieldsLogRecord, make_fields_record
 
 if TYPE_CHECKING:
-    from flask import Flask, Request
+    from _typeshed.wsgi import WSGIEnvironment
 
-__all__ = ["SUMMARY_LOGGER_NAME", "RequestSummary"]
+    from flask import Flask
+
+__all__ = ["SUMMARY_LOGGER_NAME", "RequestSummary", "request_path"]
 
 SUMMARY_LOGGER_NAME = "request.summary"
 
@@ -32,7 +35,9 @@ class RequestSummary:
         self.log_querystring = log_querystring
         self.make_info_record = RecordMaker(self.logger, logging.INFO, "log_response")
 
-    def log_response(self, request: Request, status: int, started: float, rid: str) -> None:
+    def log_response(
+        self, environ: WSGIEnvironment, status: int, started: float, rid: str, uid: str
+    ) -> None:
         """Write the INFO record of a request that produced a response."""
         logger = self.logger
         if logger.isEnabledFor(logging.INFO):
@@ -40,34 +45,46 @@ class RequestSummary:
             # only ever name this function; the record carries the fields dict
             # too, which MozlogFormatter then encodes without copying it.
             try:
-                logger.handle(self.make_info_record(self.fields(request, status, started, rid)))
+                fields = self.fields(environ, status, started, rid, uid)
+                logger.handle(self.make_info_record(fields))
             except Exception:
                 report_logging_failure()
 
-    def log_exception(self, request: Request, exc: BaseException, started: float, rid: str) -> None:
+    def log_exception(
+        self, environ: WSGIEnvironment, exc: BaseException, started: float, rid: str, uid: str
+    ) -> None:
         """Write the ERROR record of a request that raised ``exc``."""
         if self.logger.isEnabledFor(logging.ERROR):
             try:
-                fields = self.fields(request, 500, started, rid)
+                fields = self.fields(environ, 500, started, rid, uid)
                 self.logger.error(str(exc), extra=fields, exc_info=exc)
             except Exception:
                 report_logging_failure()
 
-    def fields(self, request: Request, status: int, started: float, rid: str) -> dict[str, Any]:
+    def fields(
+        self, environ: WSGIEnvironment, status: int, started: float, rid: str, uid: str
+    ) -> dict[str, Any]:
         """The record's fields; ``started`` is a :func:`time.perf_counter` value."""
         elapsed_ms = int((time.perf_counter() - started) * 1000)
-        environ = request.environ
+        get = environ.get
+        # The common cases inline: a plain ASCII path, no X-Forwarded-For.
+        path = get("PATH_INFO") or ""
+        if not (path.isascii() and path[:1] == "/" and path[1:2] != "/"):
+            path = request_path(environ)
+        peer = get("REMOTE_ADDR")
+        forwarded = get("HTTP_X_FORWARDED_FOR")
+        chain = _address_chain(forwarded, peer) if forwarded else [peer] if peer else []
         fields: dict[str, Any] = {
             "errno": status if status >= 400 else 0,
-            "agent": environ.get("HTTP_USER_AGENT", ""),
-            "lang": environ.get("HTTP_ACCEPT_LANGUAGE", ""),
-            "method": request.method,
-            "path": request.path,
+            "agent": get("HTTP_USER_AGENT", ""),
+            "lang": get("HTTP_ACCEPT_LANGUAGE", ""),
+            "method": get("REQUEST_METHOD", "GET").upper(),
+            "path": path,
             "code": status,
-            "remoteAddressChain": _address_chain(environ),
+            "remoteAddressChain": chain,
             "rid": rid,
             "t": elapsed_ms,
-            "uid": self.user_id(),
+            "uid": uid,
         }
         if self.log_querystring:
             fields["querystring"] = _decoded_query(environ.get("QUERY_STRING", ""))
@@ -214,11 +231,19 @@ def _task_name() -> str | None:
     return None
 
 
-def _address_chain(environ: dict[str, Any]) -> list[str]:
-    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
-    chain = [part.strip() for part in forwarded.split(",")] if forwarded else []
-    chain = [address for address in chain if address]
-    peer = environ.get("REMOTE_ADDR")
+def request_path(environ: WSGIEnvironment) -> str:
+    """The path as ``flask.request.path`` gives it, read from the WSGI environ."""
+    path = environ.get("PATH_INFO") or ""
+    if not path.isascii():
+        # WSGI hands the path over as latin-1 text of the raw bytes.
+        with contextlib.suppress(UnicodeEncodeError):  # not from a real server
+            path = path.encode("latin-1").decode("utf-8", "replace")
+    return "/" + path.lstrip("/")
+
+
+def _address_chain(forwarded: str, peer: str | None) -> list[str]:
+    """The X-Forwarded-For addresses, then the peer's."""
+    chain = [address for address in (part.strip() for part in forwarded.split(",")) if address]
     if peer:
         chain.append(peer)
     return chain

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from dockerflow.version import VersionFileError
 from flask import Blueprint, Response, jsonify, request
 
+from .hooks import leave_out_of_summary
 from .signals import heartbeat_failed, heartbeat_passed
 
 if TYPE_CHECKING:
@@ -16,9 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["HEALTH_ENDPOINTS", "ErrorEndpointCalled", "make_blueprint"]
 
 BLUEPRINT_NAME = "dockerflow"
-HEALTH_ENDPOINTS = frozenset(
-    f"{BLUEPRINT_NAME}.{name}" for name in ("version", "heartbeat", "lbheartbeat")
-)
+HEALTH_VIEWS = ("version", "heartbeat", "lbheartbeat")
+#: The endpoints ``DOCKERFLOW_SUMMARY_LOG_HEALTH_ENDPOINTS = False`` leaves out of the summary.
+HEALTH_ENDPOINTS = frozenset(f"{BLUEPRINT_NAME}.{name}" for name in HEALTH_VIEWS)
 
 logger = logging.getLogger("dockerflow.flask")
 
@@ -85,9 +86,22 @@ def make_blueprint(state: DockerflowState) -> Blueprint:
         logger.error("The /__error__ endpoint was called")
         raise ErrorEndpointCalled("This is a test exception from the /__error__ endpoint.")
 
-    blueprint.add_url_rule("/__version__", "version", version)
-    blueprint.add_url_rule("/__heartbeat__", "heartbeat", heartbeat)
-    blueprint.add_url_rule("/__lbheartbeat__", "lbheartbeat", lbheartbeat)
+    health_views = [version, heartbeat, lbheartbeat]
+    if not state.config.summary_log_health_endpoints:
+        health_views = [_left_out_of_summary(view) for view in health_views]
+    for rule, name, view in zip(
+        ("/__version__", "/__heartbeat__", "/__lbheartbeat__"), HEALTH_VIEWS, health_views
+    ):
+        blueprint.add_url_rule(rule, name, view)
     if state.config.enable_error_endpoint:
         blueprint.add_url_rule("/__error__", "error", error)
     return blueprint
+
+
+def _left_out_of_summary(view: Callable[[], Response]) -> Callable[[], Response]:
+    def unsummarised_view() -> Response:
+        leave_out_of_summary(request.environ)
+        return view()
+
+    unsummarised_view.__doc__ = view.__doc__
+    return unsummarised_view
