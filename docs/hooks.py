@@ -14,7 +14,7 @@ from typing import Any
 
 MARKER = "<!-- bench-results -->"
 # Reports in reading order; any other report follows, by file name.
-ORDER = ("requests", "load", "formatter", "heartbeat")
+ORDER = ("requests", "instructions", "load", "formatter", "heartbeat")
 _HEADING = re.compile(r"^(#{1,4}) ")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_SPAN = re.compile(r"(`+).+?\1")

@@ -218,3 +218,32 @@ def test_middleware_added_later_wraps_ours(app: Flask, summary_records: Records)
     assert response.headers["X-Request-ID"] == "mw"
     (record,) = summary_records()
     assert (record.path, record.rid, record.code) == ("/__lbheartbeat__", "mw", 200)
+
+
+def test_summary_waits_for_a_start_response_deferred_to_the_body(
+    app: Flask, summary_records: Records
+) -> None:
+    """Middleware inside ours that calls start_response late still gets one summary."""
+
+    @app.route("/late")
+    def late() -> tuple[str, int]:
+        return "late", 202
+
+    Dockerflow(app)
+    flask_wsgi_app = app.wsgi_app.wsgi_app  # type: ignore[attr-defined]
+
+    def deferring(environ: dict[str, Any], start_response: Any) -> Any:
+        def body() -> Any:
+            yield from flask_wsgi_app(environ, start_response)
+
+        return body()
+
+    app.wsgi_app.wsgi_app = deferring  # type: ignore[attr-defined]
+    response = app.test_client().get("/late", headers={"X-Request-ID": "deferred"})
+
+    assert (response.status_code, response.data) == (202, b"late")
+    assert response.headers["X-Request-ID"] == "deferred"
+    assert summary_records() == []  # written when the server closes the body
+    response.close()
+    (record,) = summary_records()
+    assert (record.code, record.rid, record.path) == (202, "deferred", "/late")

@@ -25,7 +25,7 @@ from .request_id import end_request_id, environ_key, request_id_from_environ
 from .summary import RequestSummary
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
     from types import TracebackType
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -110,14 +110,49 @@ class RequestMiddleware:
                 self.summary.log_exception(environ, exc, started, request_id, scope.user_id)
             raise
         else:
-            status = scope.status
-            if scope.summarise and not scope.logged and status is not None:
+            if scope.status is None:
+                # Something inside defers start_response to the first chunk.
+                return _SummaryOnClose(body, self.summary, environ, scope)
+            if scope.summarise and not scope.logged:
                 self.summary.log_response(
-                    environ, _status_code(status), started, request_id, scope.user_id
+                    environ, _status_code(scope.status), started, request_id, scope.user_id
                 )
             return body
         finally:
             end_request_id(token)
+
+
+class _SummaryOnClose:
+    """A response body that writes the summary when the server closes it."""
+
+    def __init__(
+        self,
+        body: Iterable[bytes],
+        summary: RequestSummary,
+        environ: WSGIEnvironment,
+        scope: _RequestScope,
+    ) -> None:
+        self.body = body
+        self.summary = summary
+        self.environ = environ
+        self.scope = scope
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            scope = self.scope
+            if scope.summarise and not scope.logged:
+                scope.logged = True
+                status = 0 if scope.status is None else _status_code(scope.status)
+                self.summary.log_response(
+                    self.environ, status, scope.started, scope.request_id, scope.user_id
+                )
 
 
 def install_request_hooks(app: Flask, state: DockerflowState) -> None:
