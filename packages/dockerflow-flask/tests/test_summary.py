@@ -13,6 +13,7 @@ import pytest
 from flask import Flask, abort
 
 from dockerflow.flask import Dockerflow
+from dockerflow.flask.views import HEALTH_ENDPOINTS
 
 Records = Callable[[], "list[logging.LogRecord]"]
 
@@ -177,6 +178,9 @@ def test_health_endpoints_can_be_left_out_of_the_summary(
         client.get(path)
 
     assert [record.path for record in summary_records()] == ["/ok"]
+    health_rules = {"/__lbheartbeat__", "/__heartbeat__", "/__version__"}
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.rule in health_rules}
+    assert endpoints == HEALTH_ENDPOINTS
 
 
 def test_no_record_is_built_when_the_logger_is_disabled(

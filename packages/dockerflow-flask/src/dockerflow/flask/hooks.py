@@ -22,7 +22,7 @@ from dockerflow.logging import request_id_context
 from flask import after_this_request, g, got_request_exception, request
 
 from .request_id import end_request_id, environ_key, request_id_from_environ
-from .summary import RequestSummary
+from .summary import RequestSummary, flask_login_user_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -113,10 +113,7 @@ class RequestMiddleware:
             if scope.status is None:
                 # Something inside defers start_response to the first chunk.
                 return _SummaryOnClose(body, self.summary, environ, scope)
-            if scope.summarise and not scope.logged:
-                self.summary.log_response(
-                    environ, _status_code(scope.status), started, request_id, scope.user_id
-                )
+            _write_summary(self.summary, environ, scope)
             return body
         finally:
             end_request_id(token)
@@ -146,13 +143,15 @@ class _SummaryOnClose:
             if close is not None:
                 close()
         finally:
-            scope = self.scope
-            if scope.summarise and not scope.logged:
-                scope.logged = True
-                status = 0 if scope.status is None else _status_code(scope.status)
-                self.summary.log_response(
-                    self.environ, status, scope.started, scope.request_id, scope.user_id
-                )
+            _write_summary(self.summary, self.environ, self.scope)
+
+
+def _write_summary(summary: RequestSummary, environ: WSGIEnvironment, scope: _RequestScope) -> None:
+    """Write the INFO record of ``scope``'s request, unless left out or logged already."""
+    if scope.summarise and not scope.logged:
+        scope.logged = True
+        status = 0 if scope.status is None else _status_code(scope.status)
+        summary.log_response(environ, status, scope.started, scope.request_id, scope.user_id)
 
 
 def install_request_hooks(app: Flask, state: DockerflowState) -> None:
@@ -168,7 +167,7 @@ def install_request_hooks(app: Flask, state: DockerflowState) -> None:
     def record_user(response: Response) -> Response:
         scope = current_request().environ.get(_SCOPE_ENVIRON_KEY)
         if scope is not None:
-            scope.user_id = summary.user_id()
+            scope.user_id = flask_login_user_id()
         return response
 
     def before_request() -> None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from flask import Flask
 
-__all__ = ["SUMMARY_LOGGER_NAME", "RequestSummary", "request_path"]
+__all__ = ["SUMMARY_LOGGER_NAME", "RequestSummary", "flask_login_user_id", "request_path"]
 
 SUMMARY_LOGGER_NAME = "request.summary"
 
@@ -91,23 +91,28 @@ class RequestSummary:
         return fields
 
     def user_id(self) -> str:
-        """Flask-Login's authenticated user id, or "" (never imports Flask-Login)."""
+        """Flask-Login's authenticated user id, or "" when the app has no login manager."""
         if getattr(self.app, "login_manager", None) is None:
             return ""
-        flask_login = sys.modules.get("flask_login")
-        if flask_login is None:
+        return flask_login_user_id()
+
+
+def flask_login_user_id() -> str:
+    """The id of Flask-Login's current user, or "" (never imports Flask-Login)."""
+    flask_login = sys.modules.get("flask_login")
+    if flask_login is None:
+        return ""
+    try:
+        user = flask_login.current_user
+        if not user.is_authenticated:
             return ""
-        try:
-            user = flask_login.current_user
-            if not user.is_authenticated:
-                return ""
-            user_id = user.get_id()
-        except Exception:
-            # Loading the user can fail (a broken database session after an
-            # error); the summary must still be written.
-            logger.debug("Could not read the current user id", exc_info=True)
-            return ""
-        return "" if user_id is None else str(user_id)
+        user_id = user.get_id()
+    except Exception:
+        # Loading the user can fail (a broken database session after an
+        # error); the summary must still be written.
+        logger.debug("Could not read the current user id", exc_info=True)
+        return ""
+    return "" if user_id is None else str(user_id)
 
 
 class RecordMaker:

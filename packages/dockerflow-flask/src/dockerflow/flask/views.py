@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -17,9 +18,10 @@ if TYPE_CHECKING:
 __all__ = ["HEALTH_ENDPOINTS", "ErrorEndpointCalled", "make_blueprint"]
 
 BLUEPRINT_NAME = "dockerflow"
-HEALTH_VIEWS = ("version", "heartbeat", "lbheartbeat")
 #: The endpoints ``DOCKERFLOW_SUMMARY_LOG_HEALTH_ENDPOINTS = False`` leaves out of the summary.
-HEALTH_ENDPOINTS = frozenset(f"{BLUEPRINT_NAME}.{name}" for name in HEALTH_VIEWS)
+HEALTH_ENDPOINTS = frozenset(
+    f"{BLUEPRINT_NAME}.{name}" for name in ("version", "heartbeat", "lbheartbeat")
+)
 
 logger = logging.getLogger("dockerflow.flask")
 
@@ -86,22 +88,23 @@ def make_blueprint(state: DockerflowState) -> Blueprint:
         logger.error("The /__error__ endpoint was called")
         raise ErrorEndpointCalled("This is a test exception from the /__error__ endpoint.")
 
-    health_views = [version, heartbeat, lbheartbeat]
-    if not state.config.summary_log_health_endpoints:
-        health_views = [_left_out_of_summary(view) for view in health_views]
-    for rule, name, view in zip(
-        ("/__version__", "/__heartbeat__", "/__lbheartbeat__"), HEALTH_VIEWS, health_views
-    ):
-        blueprint.add_url_rule(rule, name, view)
+    health_routes = (
+        ("/__version__", "version", version),
+        ("/__heartbeat__", "heartbeat", heartbeat),
+        ("/__lbheartbeat__", "lbheartbeat", lbheartbeat),
+    )
+    summarised = state.config.summary_log_health_endpoints
+    for rule, name, view in health_routes:
+        blueprint.add_url_rule(rule, name, view if summarised else _left_out_of_summary(view))
     if state.config.enable_error_endpoint:
         blueprint.add_url_rule("/__error__", "error", error)
     return blueprint
 
 
 def _left_out_of_summary(view: Callable[[], Response]) -> Callable[[], Response]:
+    @functools.wraps(view)
     def unsummarised_view() -> Response:
         leave_out_of_summary(request.environ)
         return view()
 
-    unsummarised_view.__doc__ = view.__doc__
     return unsummarised_view
