@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
 import sys
 import threading
 from typing import Any
@@ -15,10 +17,14 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import EnvironHeaders
 
 from dockerflow.flask import Dockerflow
+from dockerflow.flask import summary as summary_module
+from dockerflow.flask.record_maker import RecordMaker
 from dockerflow.flask.request_id import environ_key, request_id_from_environ
-from dockerflow.flask.summary import SUMMARY_LOGGER_NAME, RecordMaker
+from dockerflow.flask.summary import SUMMARY_LOGGER_NAME
 from dockerflow.logging import get_or_generate_request_id
 from dockerflow.logging.records import FieldsLogRecord, extra_fields
+
+SUMMARY_FILE = summary_module.__file__
 
 # RFC 9110 token characters: what DOCKERFLOW_REQUEST_ID_HEADER_NAME accepts.
 TOKEN_CHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -83,10 +89,8 @@ def summary_logger() -> logging.Logger:
 
 def stdlib_record(logger: logging.Logger, fields: dict[str, Any]) -> logging.LogRecord:
     """What ``logger.makeRecord`` gives for the same call, with ``extra=fields``."""
-    import dockerflow.flask.summary as summary_module
-
     return logger.makeRecord(
-        logger.name, logging.INFO, summary_module.__file__, 0, "", (), None, "log_response", fields
+        logger.name, logging.INFO, SUMMARY_FILE, 0, "", (), None, "log_response", fields
     )
 
 
@@ -109,7 +113,7 @@ def test_made_record_has_the_stdlib_attributes_types_and_order(
     summary_logger: logging.Logger,
 ) -> None:
     """The record has a stdlib record's attribute names, order, types and values."""
-    made = RecordMaker(summary_logger, logging.INFO, "log_response")(dict(FIELDS))
+    made = RecordMaker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")(dict(FIELDS))
     assert_same_shape(made, stdlib_record(summary_logger, dict(FIELDS)))
     assert made.getMessage() == ""
     assert logging.Formatter("%(asctime)s %(msecs)03d %(threadName)s").format(made)
@@ -117,7 +121,7 @@ def test_made_record_has_the_stdlib_attributes_types_and_order(
 
 def test_made_record_reads_thread_and_process_per_record(summary_logger: logging.Logger) -> None:
     """Thread and process attributes are those of the logging thread, not of the template."""
-    maker = RecordMaker(summary_logger, logging.INFO, "log_response")
+    maker = RecordMaker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")
     results: list[tuple[logging.LogRecord, logging.LogRecord]] = []
 
     def log_in_thread() -> None:
@@ -134,7 +138,7 @@ def test_made_record_reads_thread_and_process_per_record(summary_logger: logging
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="taskName is new in Python 3.12")
 def test_made_record_carries_the_asyncio_task_name(summary_logger: logging.Logger) -> None:
     """Inside an asyncio task, taskName is the task's name, as on stdlib records."""
-    maker = RecordMaker(summary_logger, logging.INFO, "log_response")
+    maker = RecordMaker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")
 
     async def log() -> tuple[logging.LogRecord, logging.LogRecord]:
         return maker(dict(FIELDS)), stdlib_record(summary_logger, dict(FIELDS))
@@ -145,6 +149,39 @@ def test_made_record_carries_the_asyncio_task_name(summary_logger: logging.Logge
     made, reference = asyncio.run(main())
     assert made.__dict__["taskName"] == "summary-task"
     assert_same_shape(made, reference)
+
+
+_FORK_SCRIPT = """
+import logging, os
+from dockerflow.flask.record_maker import RecordMaker
+
+maker = RecordMaker(logging.getLogger("fork"), logging.INFO, "fork.py", "f")
+maker({})  # the parent's pid is known before the fork
+read_end, write_end = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(write_end, f"{maker({}).process} {os.getpid()}".encode())
+    os._exit(0)
+os.close(write_end)
+with os.fdopen(read_end, "rb") as pipe:
+    print(pipe.read().decode())
+os.waitpid(pid, 0)
+print(maker({}).process, os.getpid())
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_made_record_carries_the_pid_of_a_forked_child() -> None:
+    """After a fork (gunicorn --preload), records carry the child's pid, not the parent's."""
+    # A fresh interpreter with one thread: forking this test process could
+    # copy the threads other tests started.
+    out = subprocess.run(
+        [sys.executable, "-c", _FORK_SCRIPT], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.splitlines()
+    (child_record, child_pid), (parent_record, parent_pid) = (line.split() for line in out)
+    assert child_record == child_pid
+    assert parent_record == parent_pid
+    assert child_pid != parent_pid
 
 
 def test_record_factory_is_honoured(summary_logger: logging.Logger) -> None:
@@ -158,7 +195,7 @@ def test_record_factory_is_honoured(summary_logger: logging.Logger) -> None:
 
     logging.setLogRecordFactory(tagged)
     try:
-        made = RecordMaker(summary_logger, logging.INFO, "log_response")(dict(FIELDS))
+        made = RecordMaker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")(dict(FIELDS))
     finally:
         logging.setLogRecordFactory(factory)
     assert made.__dict__.get("tagged") is True

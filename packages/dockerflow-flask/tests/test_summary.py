@@ -10,7 +10,7 @@ import time
 from typing import Any, Callable
 
 import pytest
-from flask import Flask, abort
+from flask import Flask, Response, abort
 
 from dockerflow.flask import Dockerflow
 from dockerflow.flask.views import HEALTH_ENDPOINTS
@@ -82,6 +82,41 @@ def test_error_statuses_set_errno_and_code(
 
     (record,) = summary_records()
     assert (record.levelno, record.errno, record.code) == (logging.INFO, status, status)
+
+
+def test_code_is_read_from_every_status_line(app: Flask, summary_records: Records) -> None:
+    """Many distinct status lines (custom reason phrases) each give their own code."""
+
+    @app.route("/status/<int:code>/<reason>")
+    def custom_status(code: int, reason: str) -> Response:
+        return Response("", status=f"{code} {reason}")
+
+    Dockerflow(app)
+    client = app.test_client()
+    sent = [(200 + index % 5 * 100 + index % 7, f"Reason{index}") for index in range(150)]
+
+    for code, reason in sent:
+        client.get(f"/status/{code}/{reason}")
+
+    logged = [(record.code, record.errno) for record in summary_records()]
+    assert logged == [(code, code if code >= 400 else 0) for code, _ in sent]
+
+
+def test_status_line_without_a_number_gives_code_zero(app: Flask, summary_records: Records) -> None:
+    """A status line whose first three characters are no number is logged with code 0."""
+    Dockerflow(app)
+    flask_app = app.wsgi_app.wsgi_app  # type: ignore[attr-defined]
+
+    def odd_status(environ: Any, start_response: Any) -> Any:
+        flask_app(environ, lambda status, headers, exc_info=None: None)
+        start_response("OK", [("Content-Type", "text/plain")])
+        return [b""]
+
+    app.wsgi_app.wsgi_app = odd_status  # type: ignore[attr-defined]
+    app.test_client().get("/__lbheartbeat__")
+
+    (record,) = summary_records()
+    assert (record.code, record.errno) == (0, 0)
 
 
 @pytest.mark.parametrize("testing", [False, True])
@@ -214,8 +249,8 @@ def test_extension_never_changes_logger_levels_or_handlers(app: Flask) -> None:
 class TestFlaskLogin:
     """uid comes from Flask-Login's authenticated user, and only then."""
 
-    @pytest.fixture
-    def login_app(self, make_app: Any) -> Flask:
+    @pytest.fixture(params=["login-manager-first", "dockerflow-first"])
+    def login_app(self, make_app: Any, request: pytest.FixtureRequest) -> Flask:
         flask_login = pytest.importorskip("flask_login")
 
         class User(flask_login.UserMixin):  # type: ignore[name-defined,misc]
@@ -223,6 +258,8 @@ class TestFlaskLogin:
                 self.id = user_id
 
         app = make_app(SECRET_KEY="test-secret")
+        if request.param == "dockerflow-first":
+            Dockerflow(app)
         manager = flask_login.LoginManager(app)
         manager.user_loader(lambda user_id: User(user_id))
 
@@ -235,7 +272,8 @@ class TestFlaskLogin:
         def page() -> str:
             return "page"
 
-        Dockerflow(app)
+        if request.param == "login-manager-first":
+            Dockerflow(app)
         return app
 
     def test_uid_is_the_logged_in_user_id(self, login_app: Flask, summary_records: Records) -> None:

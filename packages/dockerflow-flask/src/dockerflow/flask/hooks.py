@@ -6,11 +6,11 @@ Most of it happens in :class:`RequestMiddleware`, which wraps the app's
 response headers in ``start_response``, writes the summary once Flask has
 answered, and resets the context last. So every log record of the request,
 ``teardown_request`` hooks included, can carry the id. A WSGI wrapper costs a
-fraction of what Flask's hook lists cost per request; Flask hooks are used
-only for what needs the request context: ``flask.g.request_id`` (a
-``before_request`` hook, put first so later hooks see it), Flask-Login's user
-id (only in apps with a login manager) and unhandled exceptions (the
-``got_request_exception`` signal).
+fraction of what Flask's hook lists cost per request, so the extension adds
+no ``before_request`` or ``after_request`` hook: ``flask.g.request_id`` comes
+from the app's ``g`` class (:mod:`.app_globals`), Flask-Login's user id from
+the ``request_finished`` signal (only in apps with a login manager) and
+unhandled exceptions from the ``got_request_exception`` signal.
 """
 
 from __future__ import annotations
@@ -19,9 +19,15 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from dockerflow.logging import request_id_context
-from flask import after_this_request, g, got_request_exception, request
+from flask import got_request_exception, request, request_finished
 
-from .request_id import end_request_id, environ_key, request_id_from_environ
+from .app_globals import globals_class_with_request_id
+from .request_id import (
+    REQUEST_ID_ENVIRON_KEY,
+    end_request_id,
+    environ_key,
+    request_id_from_environ,
+)
 from .summary import RequestSummary, flask_login_user_id
 
 if TYPE_CHECKING:
@@ -31,7 +37,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from flask import Flask, Request, Response
-    from flask.ctx import _AppCtxGlobals
 
     from .state import DockerflowState
 
@@ -42,9 +47,8 @@ __all__ = [
     "leave_out_of_summary",
 ]
 
-#: The WSGI environ key holding the request's id, for code outside Flask.
-REQUEST_ID_ENVIRON_KEY = "dockerflow.request_id"
 _SCOPE_ENVIRON_KEY = "dockerflow.request_scope"
+_STATUS_CACHE_SIZE = 64
 
 
 class _RequestScope:
@@ -69,18 +73,34 @@ def leave_out_of_summary(environ: WSGIEnvironment) -> None:
 
 
 class RequestMiddleware:
-    """Wraps a Flask app's ``wsgi_app`` with the request id and the summary."""
+    """Wraps a Flask app's ``wsgi_app`` with the request id and the summary.
 
-    def __init__(
-        self, wsgi_app: WSGIApplication, header_name: str, summary: RequestSummary
-    ) -> None:
-        self.wsgi_app = wsgi_app
+    It also keeps the app's ``g`` class the one that sets ``g.request_id``
+    (when the app replaces it, the new class gets the same addition) and, once
+    the app has a Flask-Login login manager, records the user id of each request.
+    """
+
+    def __init__(self, app: Flask, header_name: str, summary: RequestSummary) -> None:
+        self.app = app
+        self.wsgi_app: WSGIApplication = app.wsgi_app
         self.header_name = header_name
         self.header_key = environ_key(header_name)
         self.summary = summary
+        # "200 OK" -> 200: looking the status line up costs less than parsing it.
+        self.status_codes: dict[str, int] = {}
+        self.globals_class = self._install_globals_class()
+        # Flask-Login can be set up after the extension: watched for until then.
+        self.app_attributes = vars(app)
+        self.awaiting_login_manager = True
+        if getattr(app, "login_manager", None) is not None:
+            self._record_user_ids()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
+        if self.app.app_ctx_globals_class is not self.globals_class:
+            self.globals_class = self._install_globals_class()
+        if self.awaiting_login_manager and "login_manager" in self.app_attributes:
+            self._record_user_ids()
         request_id = request_id_from_environ(environ, self.header_key)
         scope = _RequestScope(started, request_id)
         environ[REQUEST_ID_ENVIRON_KEY] = request_id
@@ -112,11 +132,45 @@ class RequestMiddleware:
         else:
             if scope.status is None:
                 # Something inside defers start_response to the first chunk.
-                return _SummaryOnClose(body, self.summary, environ, scope)
-            _write_summary(self.summary, environ, scope)
+                return _SummaryOnClose(body, self, environ, scope)
+            self.write_summary(environ, scope)
             return body
         finally:
             end_request_id(token)
+
+    def write_summary(self, environ: WSGIEnvironment, scope: _RequestScope) -> None:
+        """Write the INFO record of ``scope``'s request, unless left out or logged already."""
+        if scope.summarise and not scope.logged:
+            scope.logged = True
+            status = scope.status
+            code = None if status is None else self.status_codes.get(status)
+            if code is None:
+                code = 0 if status is None else self._parse_status(status)
+            self.summary.log_response(environ, code, scope.started, scope.request_id, scope.user_id)
+
+    def _parse_status(self, status: str) -> int:
+        try:
+            code = int(status[:3])
+        except ValueError:
+            code = 0
+        if len(self.status_codes) < _STATUS_CACHE_SIZE:
+            self.status_codes[status] = code
+        return code
+
+    def _install_globals_class(self) -> type[Any]:
+        app = self.app
+        app.app_ctx_globals_class = globals_class_with_request_id(app, self.header_key)
+        return app.app_ctx_globals_class
+
+    def _record_user_ids(self) -> None:
+        self.awaiting_login_manager = False
+        # blinker holds the bound method weakly; it lives as long as this wrapper.
+        request_finished.connect(self._record_user_id, sender=self.app)
+
+    def _record_user_id(self, sender: Flask, response: Response, **extra: Any) -> None:
+        scope = request.environ.get(_SCOPE_ENVIRON_KEY)
+        if scope is not None:
+            scope.user_id = flask_login_user_id()
 
 
 class _SummaryOnClose:
@@ -125,12 +179,12 @@ class _SummaryOnClose:
     def __init__(
         self,
         body: Iterable[bytes],
-        summary: RequestSummary,
+        middleware: RequestMiddleware,
         environ: WSGIEnvironment,
         scope: _RequestScope,
     ) -> None:
         self.body = body
-        self.summary = summary
+        self.middleware = middleware
         self.environ = environ
         self.scope = scope
 
@@ -143,45 +197,15 @@ class _SummaryOnClose:
             if close is not None:
                 close()
         finally:
-            _write_summary(self.summary, self.environ, self.scope)
-
-
-def _write_summary(summary: RequestSummary, environ: WSGIEnvironment, scope: _RequestScope) -> None:
-    """Write the INFO record of ``scope``'s request, unless left out or logged already."""
-    if scope.summarise and not scope.logged:
-        scope.logged = True
-        status = 0 if scope.status is None else _status_code(scope.status)
-        summary.log_response(environ, status, scope.started, scope.request_id, scope.user_id)
+            self.middleware.write_summary(self.environ, self.scope)
 
 
 def install_request_hooks(app: Flask, state: DockerflowState) -> None:
-    """Wrap ``app.wsgi_app`` and attach the request hooks of ``state`` to ``app``."""
+    """Wrap ``app.wsgi_app`` and connect the signal receivers of ``state`` to ``app``."""
     config = state.config
-    header_key = environ_key(config.request_id_header_name)
     summary = RequestSummary(app, log_querystring=config.summary_log_querystring)
-    # The proxies' own accessors: one context lookup each instead of one per
-    # attribute read through the proxy.
+    # The proxy's own accessor: one context lookup instead of one per attribute.
     current_request: Callable[[], Request] = cast(Any, request)._get_current_object
-    current_g: Callable[[], _AppCtxGlobals] = cast(Any, g)._get_current_object
-
-    def record_user(response: Response) -> Response:
-        scope = current_request().environ.get(_SCOPE_ENVIRON_KEY)
-        if scope is not None:
-            scope.user_id = flask_login_user_id()
-        return response
-
-    def before_request() -> None:
-        environ = current_request().environ
-        scope = environ.get(_SCOPE_ENVIRON_KEY)
-        if scope is None:  # dispatched without the middleware (full_dispatch_request)
-            request_id = request_id_from_environ(environ, header_key)
-        else:
-            request_id = scope.request_id
-            if getattr(app, "login_manager", None) is not None:
-                after_this_request(record_user)
-        globals_ = current_g()
-        if "request_id" not in globals_:
-            globals_.request_id = request_id
 
     def on_exception(sender: Flask, exception: BaseException, **extra: Any) -> None:
         environ = current_request().environ
@@ -194,9 +218,8 @@ def install_request_hooks(app: Flask, state: DockerflowState) -> None:
         )
 
     app.wsgi_app = RequestMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, config.request_id_header_name, summary
+        app, config.request_id_header_name, summary
     )
-    app.before_request_funcs.setdefault(None, []).insert(0, before_request)
     # blinker keeps a weak reference only: the state (owned by the app) keeps
     # the closure alive, and the signal never keeps the app alive.
     state.signal_receivers.append(on_exception)
@@ -210,10 +233,3 @@ def _without_header(headers: list[tuple[str, str]], name: str) -> list[tuple[str
         if key.lower() == lowered:
             return [item for item in headers if item[0].lower() != lowered]
     return headers if type(headers) is list else list(headers)
-
-
-def _status_code(status: str) -> int:
-    try:
-        return int(status[:3])
-    except ValueError:
-        return 0

@@ -9,7 +9,10 @@ from typing import Any
 from dockerflow.logging import request_id_context
 from dockerflow.logging.request_id import is_safe_request_id, new_request_id
 
-__all__ = ["end_request_id", "environ_key", "request_id_from_environ"]
+__all__ = ["REQUEST_ID_ENVIRON_KEY", "end_request_id", "environ_key", "request_id_from_environ"]
+
+#: The WSGI environ key holding the request's id, for code outside Flask.
+REQUEST_ID_ENVIRON_KEY = "dockerflow.request_id"
 
 # The two headers CGI (and so WSGI) keeps without the HTTP_ prefix.
 _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
-import threading
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from dockerflow.logging.records import FieldsLogRecord, make_fields_record
+from .record_maker import RecordMaker
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -33,7 +31,7 @@ class RequestSummary:
         self.app = app
         self.logger = logging.getLogger(SUMMARY_LOGGER_NAME)
         self.log_querystring = log_querystring
-        self.make_info_record = RecordMaker(self.logger, logging.INFO, "log_response")
+        self.make_info_record = RecordMaker(self.logger, logging.INFO, __file__, "log_response")
 
     def log_response(
         self, environ: WSGIEnvironment, status: int, started: float, rid: str, uid: str
@@ -115,61 +113,6 @@ def flask_login_user_id() -> str:
     return "" if user_id is None else str(user_id)
 
 
-class RecordMaker:
-    """Makes the records ``make_fields_record(logger, level, __file__, 0, "", func, fields)`` makes.
-
-    Without running ``LogRecord.__init__`` for each: the attributes that
-    never change (name, level, path, file, module, function...) are copied
-    from a record made once, and only the time, thread, process and task are
-    read again, the way the running Python's ``LogRecord`` reads them. The
-    result has the same attributes, in the same order, of the same types.
-    When the logger class or the record factory is replaced, it is
-    :func:`~dockerflow.logging.records.make_fields_record`'s own record.
-    """
-
-    def __init__(self, logger: logging.Logger, level: int, func: str) -> None:
-        self.logger = logger
-        self.level = level
-        self.func = func
-        self.template = logging.LogRecord(
-            logger.name, level, __file__, 0, "", (), None, func
-        ).__dict__.copy()
-
-    def __call__(self, fields: dict[str, Any]) -> logging.LogRecord:
-        """A record of ``fields`` (no standard attribute names among them)."""
-        logger = self.logger
-        if (
-            type(logger).makeRecord is not _MAKE_RECORD
-            or logging.getLogRecordFactory() is not _LogRecord
-        ):
-            return make_fields_record(logger, self.level, __file__, 0, "", self.func, fields)
-        attrs = self.template.copy()
-        attrs["created"], attrs["msecs"], attrs["relativeCreated"] = _timestamps()
-        if logging.logThreads:
-            attrs["thread"] = threading.get_ident()
-            attrs["threadName"] = threading.current_thread().name
-        else:
-            attrs["thread"] = attrs["threadName"] = None
-        attrs["processName"] = _process_name()
-        attrs["process"] = os.getpid() if logging.logProcesses else None
-        if _HAS_TASK_NAME:
-            attrs["taskName"] = _task_name()
-        attrs.update(fields)
-        record = _new_record(FieldsLogRecord)
-        record.__dict__ = attrs
-        record.prebuilt_fields = fields
-        record.prebuilt_size = len(attrs)
-        return record
-
-
-_LogRecord = logging.LogRecord
-_MAKE_RECORD = logging.Logger.makeRecord
-_new_record = FieldsLogRecord.__new__
-_HAS_TASK_NAME = sys.version_info >= (3, 12)
-# When the logging module was imported, as LogRecord.relativeCreated counts it.
-_LOGGING_STARTED: Any = getattr(logging, "_startTime")  # noqa: B009
-
-
 def report_logging_failure() -> None:
     """Tell stderr that writing a summary failed, as ``Handler.handleError`` does.
 
@@ -179,61 +122,6 @@ def report_logging_failure() -> None:
     if logging.raiseExceptions and sys.stderr:
         sys.stderr.write("--- dockerflow: writing a request.summary record failed ---\n")
         traceback.print_exc(file=sys.stderr)
-
-
-def _timestamps_ns() -> tuple[float, float, float]:
-    """``created``, ``msecs``, ``relativeCreated`` as Python 3.13+ computes them."""
-    now = time.time_ns()
-    created = now / 1e9
-    msecs = (now % 1_000_000_000) // 1_000_000 + 0.0
-    if msecs == 999.0 and int(created) != now // 1_000_000_000:
-        msecs = 0.0  # the float seconds rounded up to the next second
-    return created, msecs, (now - _LOGGING_STARTED) / 1e6
-
-
-def _timestamps_float() -> tuple[float, float, float]:
-    """The same, as Python 3.10 to 3.12 compute them."""
-    now = time.time()
-    return now, int((now - int(now)) * 1000) + 0.0, (now - _LOGGING_STARTED) * 1000
-
-
-def _timestamps_float_39() -> tuple[float, float, float]:
-    """The same, as Python 3.9 computes them."""
-    now = time.time()
-    return now, (now - int(now)) * 1000, (now - _LOGGING_STARTED) * 1000
-
-
-_timestamps: Callable[[], tuple[float, float, float]]
-if sys.version_info >= (3, 13):
-    _timestamps = _timestamps_ns
-elif sys.version_info >= (3, 10):
-    _timestamps = _timestamps_float
-else:
-    _timestamps = _timestamps_float_39
-
-
-def _process_name() -> str | None:
-    if not logging.logMultiprocessing:
-        return None
-    multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing is not None:
-        try:
-            return str(multiprocessing.current_process().name)
-        except Exception:
-            pass
-    return "MainProcess"
-
-
-def _task_name() -> str | None:
-    if not getattr(logging, "logAsyncioTasks", True):
-        return None
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is not None:
-        try:
-            return str(asyncio.current_task().get_name())
-        except Exception:
-            pass
-    return None
 
 
 def request_path(environ: WSGIEnvironment) -> str:
