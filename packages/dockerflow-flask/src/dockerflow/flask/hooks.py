@@ -52,17 +52,56 @@ _STATUS_CACHE_SIZE = 64
 
 
 class _RequestScope:
-    """What the middleware and the hooks of one request hand to each other."""
+    """One request's state, handed between the middleware, views and receivers.
 
-    __slots__ = ("logged", "request_id", "started", "status", "summarise", "user_id")
+    Its :meth:`start_response` is what the app behind the middleware calls:
+    it notes the status and sends the headers on with the echo header.
+    """
 
-    def __init__(self, started: float, request_id: str) -> None:
+    __slots__ = (
+        "header_name",
+        "logged",
+        "request_id",
+        "server_start_response",
+        "started",
+        "status",
+        "summarise",
+        "user_id",
+    )
+
+    def __init__(
+        self, started: float, request_id: str, header_name: str, start_response: StartResponse
+    ) -> None:
         self.started = started
         self.request_id = request_id
+        self.header_name = header_name
+        self.server_start_response = start_response
         self.status: str | None = None
         self.summarise = True  # False: no INFO record (an error is still logged)
         self.logged = False
         self.user_id = ""
+
+    def start_response(
+        self,
+        status: str,
+        headers: list[tuple[str, str]],
+        exc_info: tuple[type[BaseException], BaseException, TracebackType]
+        | tuple[None, None, None]
+        | None = None,
+    ) -> Callable[[bytes], object]:
+        """Send ``headers`` with the echo header (replacing one of that name, in any case)."""
+        self.status = status
+        name = self.header_name
+        lowered = name.lower()
+        for key, _ in headers:
+            if key.lower() == lowered:
+                headers = [item for item in headers if item[0].lower() != lowered]
+                break
+        else:
+            if type(headers) is not list:
+                headers = list(headers)
+        headers.append((name, self.request_id))
+        return self.server_start_response(status, headers, exc_info)
 
 
 def leave_out_of_summary(environ: WSGIEnvironment) -> None:
@@ -102,26 +141,12 @@ class RequestMiddleware:
         if self.awaiting_login_manager and "login_manager" in self.app_attributes:
             self._record_user_ids()
         request_id = request_id_from_environ(environ, self.header_key)
-        scope = _RequestScope(started, request_id)
+        scope = _RequestScope(started, request_id, self.header_name, start_response)
         environ[REQUEST_ID_ENVIRON_KEY] = request_id
         environ[_SCOPE_ENVIRON_KEY] = scope
         token = request_id_context.set(request_id)
-        header_name = self.header_name
-
-        def start_response_with_id(
-            status: str,
-            headers: list[tuple[str, str]],
-            exc_info: tuple[type[BaseException], BaseException, TracebackType]
-            | tuple[None, None, None]
-            | None = None,
-        ) -> Callable[[bytes], object]:
-            scope.status = status
-            headers = _without_header(headers, header_name)
-            headers.append((header_name, request_id))
-            return start_response(status, headers, exc_info)
-
         try:
-            body = self.wsgi_app(environ, start_response_with_id)
+            body = self.wsgi_app(environ, scope.start_response)
         except Exception as exc:
             # Flask let it through (PROPAGATE_EXCEPTIONS): the signal receiver
             # logged it already, unless it came from outside a request context.
@@ -224,12 +249,3 @@ def install_request_hooks(app: Flask, state: DockerflowState) -> None:
     # the closure alive, and the signal never keeps the app alive.
     state.signal_receivers.append(on_exception)
     got_request_exception.connect(on_exception, sender=app)
-
-
-def _without_header(headers: list[tuple[str, str]], name: str) -> list[tuple[str, str]]:
-    """``headers`` as a list without ``name`` (any case); the same list when it has none."""
-    lowered = name.lower()
-    for key, _ in headers:
-        if key.lower() == lowered:
-            return [item for item in headers if item[0].lower() != lowered]
-    return headers if type(headers) is list else list(headers)
