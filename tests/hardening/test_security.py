@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from typing import Any
@@ -57,7 +58,15 @@ def test_builtin_check_errors_mask_passwords() -> None:
     def leaky() -> list[Any]:
         raise ConnectionError(f"cannot reach postgres://admin:{PASSWORD}@db/x?password={PASSWORD}")
 
-    status, _, body = call_wsgi(app, wsgi_environ("/__heartbeat__"))
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    handler.setFormatter(JsonLogFormatter())
+    checks_logger = logging.getLogger("dockerflow.checks")
+    checks_logger.addHandler(handler)
+    try:
+        status, _, body = call_wsgi(app, wsgi_environ("/__heartbeat__"))
+    finally:
+        checks_logger.removeHandler(handler)
 
     assert status == 500
     payload = json.loads(body)
@@ -65,6 +74,10 @@ def test_builtin_check_errors_mask_passwords() -> None:
     assert PASSWORD.encode() not in body
     assert b"***" in body
     assert "Traceback" not in body.decode()
+    # The log lines, the failing check's traceback included, are masked too.
+    records = [json.loads(line) for line in log.getvalue().splitlines()]
+    assert any("leaky" in record["Fields"].get("traceback", "") for record in records)
+    assert PASSWORD not in log.getvalue()
     engine.dispose()
 
 

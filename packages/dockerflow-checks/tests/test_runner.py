@@ -192,6 +192,54 @@ def test_exception_text_has_passwords_masked(runner: CheckRunner) -> None:
     assert "postgresql://app:***@10.0.0.1/db" in text
 
 
+def _formatted_log(caplog: pytest.LogCaptureFixture) -> str:
+    """The failing check's record as a formatter writes it, and its exception's repr."""
+    (record,) = [r for r in caplog.records if r.exc_info]
+    return logging.Formatter().format(record) + "\n" + repr(record.exc_info[1])  # type: ignore[index]
+
+
+def test_logged_traceback_has_passwords_masked(
+    runner: CheckRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log record of a check whose exception holds a password shows it masked, frames kept."""
+
+    # Built apart from the raising line, which the traceback prints as source.
+    url = "postgresql://app:" + "hunter2" + "@10.0.0.1/db"
+
+    def leaks_password() -> list[CheckMessage]:
+        raise RuntimeError(f"cannot reach {url}")
+
+    with caplog.at_level(logging.ERROR, logger="dockerflow.checks"):
+        runner.run({"leaks": leaks_password})
+    logged = _formatted_log(caplog)
+
+    assert "hunter2" not in logged
+    assert "postgresql://app:***@10.0.0.1/db" in logged
+    assert "builtins.RuntimeError" in logged
+    assert "leaks_password" in logged  # the check's own frame
+
+
+def test_logged_traceback_masks_the_exception_chain(
+    runner: CheckRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A password only in the chained cause (as drivers raise them) stays out of the log too."""
+
+    secret = "hunter2"
+
+    def wraps_driver_error() -> list[CheckMessage]:
+        try:
+            raise ConnectionError(f"connect failed: host=db password={secret}")
+        except ConnectionError as exc:
+            raise RuntimeError("database unavailable") from exc
+
+    with caplog.at_level(logging.ERROR, logger="dockerflow.checks"):
+        runner.run({"chained": wraps_driver_error})
+    logged = _formatted_log(caplog)
+
+    assert "hunter2" not in logged
+    assert "database unavailable" in logged
+
+
 @pytest.mark.parametrize(
     ("returned", "described"),
     [("ok", "a str"), (Error("x"), "a Error"), ([Error("x"), "y"], "a list holding a str")],

@@ -8,6 +8,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
+from .masking import masked_exc_info
 from .messages import CheckMessage, level_to_text
 
 __all__ = ["CheckOutcome", "ChecksResults", "build_results"]
@@ -70,6 +71,7 @@ def build_results(
     max_level = 0
     for outcome in outcomes:
         kept: list[CheckMessage] = []
+        exc_info = None if outcome.exception is None else masked_exc_info(outcome.exception)
         for message in outcome.messages:
             extra = {"check": outcome.name, "check_id": message.id}
             if message.id is not None and message.id in silenced_check_ids:
@@ -84,7 +86,7 @@ def build_results(
                 outcome.name,
                 message.id or "-",
                 message.msg,
-                exc_info=outcome.exception,
+                exc_info=exc_info,
                 extra=extra,
             )
         level = max([0, *(message.level for message in kept)])
