@@ -237,6 +237,10 @@ def test_new_request_ids_are_rfc_4122_version_4_uuid_text():
     assert len(set(ids)) == len(ids)
     # Every variant digit (binary 10xx) turns up, as with uuid.uuid4().
     assert {value[19] for value in ids} == set("89ab")
+    # And every hex digit at each of the 30 random places.
+    random_places = [place for place in range(36) if place not in (8, 13, 14, 18, 19, 23)]
+    for place in random_places:
+        assert {value[place] for value in ids} == set("0123456789abcdef"), place
 
 
 _FORK_SCRIPT = """
