@@ -240,6 +240,44 @@ def test_logged_traceback_masks_the_exception_chain(
     assert "database unavailable" in logged
 
 
+def test_logged_exception_masks_a_password_only_in_its_repr(
+    runner: CheckRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception whose str() is clean but whose repr() (its args) holds a password is masked."""
+    secret = "hunter2"
+
+    class DriverError(Exception):
+        def __str__(self) -> str:
+            return "cannot connect"
+
+    def raises_driver_error() -> list[CheckMessage]:
+        raise DriverError(f"postgres://u:{secret}@127.0.0.1/db")
+
+    with caplog.at_level(logging.ERROR, logger="dockerflow.checks"):
+        runner.run({"driver": raises_driver_error})
+
+    assert "hunter2" not in _formatted_log(caplog)
+
+
+def test_logged_exception_without_password_keeps_its_type(
+    runner: CheckRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A password= in a frame's source line, not in the exception, leaves the exception as it is."""
+
+    def connect(password: str) -> None:
+        raise TimeoutError("no answer")
+
+    def times_out() -> list[CheckMessage]:
+        connect(password="from-settings")
+        return []
+
+    with caplog.at_level(logging.ERROR, logger="dockerflow.checks"):
+        runner.run({"times_out": times_out})
+
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.exc_info[0] is TimeoutError  # type: ignore[index]
+
+
 @pytest.mark.parametrize(
     ("returned", "described"),
     [("ok", "a str"), (Error("x"), "a Error"), ([Error("x"), "y"], "a list holding a str")],

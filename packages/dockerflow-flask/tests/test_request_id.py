@@ -251,6 +251,25 @@ def test_g_request_id_survives_a_globals_class_replaced_after_init_app(app: Flas
     assert issubclass(app.app_ctx_globals_class, AppGlobals)
 
 
+def test_g_class_shared_by_apps_with_different_headers(make_app: Any) -> None:
+    """Two apps sharing one g class, each with its own id header, each read their own."""
+    first = make_app(DOCKERFLOW_REQUEST_ID_HEADER_NAME="X-First-ID")
+    Dockerflow(first)
+    second = make_app(DOCKERFLOW_REQUEST_ID_HEADER_NAME="X-Second-ID")
+    second.app_ctx_globals_class = first.app_ctx_globals_class
+    Dockerflow(second)
+    for app in (first, second):
+
+        @app.route("/g")
+        def show() -> str:
+            return str(g.request_id)
+
+    assert first.test_client().get("/g", headers={"X-First-ID": "one"}).data == b"one"
+    assert second.test_client().get("/g", headers={"X-Second-ID": "two"}).data == b"two"
+    with second.test_request_context("/g", headers={"X-Second-ID": "direct"}):
+        assert second.full_dispatch_request().get_data() == b"direct"
+
+
 def test_missing_g_attributes_still_raise_attribute_error(app: Flask) -> None:
     """g still raises AttributeError for names nobody set, request_id outside a request too."""
     Dockerflow(app)

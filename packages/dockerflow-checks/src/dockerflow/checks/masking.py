@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import traceback
 from types import TracebackType
+from typing import Any
 
 __all__ = ["MASK", "MaskedException", "mask_credentials", "masked_exc_info"]
 
@@ -42,21 +42,49 @@ def masked_exc_info(
 ) -> tuple[type[BaseException], BaseException, TracebackType | None]:
     """``exc_info`` to log ``exc`` with: ``exc`` itself, unless its text holds a password.
 
-    The text checked is what :mod:`traceback` prints for ``exc`` and its
-    chain (``__cause__``, ``__context__``). When masking changes it, the
-    result is a :class:`MaskedException` with the same frames instead.
+    The texts checked are those a formatter writes of ``exc`` and of each
+    exception in its chain (``__cause__``, ``__context__``): ``str``,
+    ``repr`` and notes, not the source lines of the frames. When masking
+    changes one, the result is a :class:`MaskedException` with the same frames.
     """
-    try:
-        printed = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    except Exception:  # an exception whose str() raises: print nothing of it
-        printed = None
-    if printed is not None and mask_credentials(printed) == printed:
+    if not any(mask_credentials(text) != text for text in _chain_texts(exc)):
         return type(exc), exc, exc.__traceback__
-    try:
-        text = mask_credentials(str(exc))
-    except Exception:
-        text = "<exception text unavailable>"
+    text = _text_or_placeholder(str, exc)
     name = f"{type(exc).__module__}.{type(exc).__qualname__}"
-    stand_in = MaskedException(f"{name}: {text}" if text else name)
+    stand_in = MaskedException(f"{name}: {mask_credentials(text)}" if text else name)
     stand_in.__suppress_context__ = True
     return MaskedException, stand_in.with_traceback(exc.__traceback__), exc.__traceback__
+
+
+_MAX_CHAIN = 100
+
+
+def _chain_texts(exc: BaseException) -> list[str]:
+    texts: list[str] = []
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending and len(seen) < _MAX_CHAIN:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        texts.append(_text_or_placeholder(str, current))
+        texts.append(_text_or_placeholder(repr, current))
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        try:
+            notes = getattr(current, "__notes__", None)
+            group = getattr(current, "exceptions", None)  # an ExceptionGroup's members
+        except Exception:
+            continue
+        if isinstance(notes, (list, tuple)):
+            texts.extend(note for note in notes if isinstance(note, str))
+        if isinstance(group, (list, tuple)):
+            pending.extend(e for e in group if isinstance(e, BaseException))
+    return texts
+
+
+def _text_or_placeholder(convert: Any, exc: BaseException) -> str:
+    try:
+        return str(convert(exc))
+    except Exception:  # an exception whose __str__ or __repr__ raises
+        return "<exception text unavailable>"

@@ -80,5 +80,7 @@ def globals_class_with_request_id(app: Flask, environ_key: str) -> type[_AppCtxG
     installed_key = getattr(base, "request_id_environ_key", None)
     if issubclass(base, RequestIdGlobals) and installed_key == environ_key:
         return base
+    # A class that has the mixin already (for another header) is subclassed as it is.
+    bases = (base,) if issubclass(base, RequestIdGlobals) else (RequestIdGlobals, base)
     namespace = {"request_id_environ_key": environ_key, "__module__": __name__}
-    return cast("type[_AppCtxGlobals]", type(base.__name__, (RequestIdGlobals, base), namespace))
+    return cast("type[_AppCtxGlobals]", type(f"{base.__name__}WithRequestId", bases, namespace))

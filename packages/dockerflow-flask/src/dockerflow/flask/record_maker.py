@@ -51,7 +51,9 @@ class RecordMaker:
         else:
             attrs["thread"] = attrs["threadName"] = None
         attrs["processName"] = _process_name()
-        attrs["process"] = _process.id if logging.logProcesses else None
+        # Read per record, as LogRecord does: a cached pid would be wrong in
+        # workers forked without Python's fork hooks (uWSGI by default).
+        attrs["process"] = os.getpid() if logging.logProcesses else None
         if _HAS_TASK_NAME:
             attrs["taskName"] = _task_name()
         attrs.update(fields)
@@ -61,20 +63,6 @@ class RecordMaker:
         record.prebuilt_size = len(attrs)
         return record
 
-
-class _ProcessId:
-    """``os.getpid()`` without a system call per record: read again after a fork."""
-
-    def __init__(self) -> None:
-        self.id = os.getpid()
-
-    def refresh(self) -> None:
-        self.id = os.getpid()
-
-
-_process = _ProcessId()
-if hasattr(os, "register_at_fork"):  # where there is no fork, the pid never changes
-    os.register_at_fork(after_in_child=_process.refresh)
 
 _LogRecord = logging.LogRecord
 _MAKE_RECORD = logging.Logger.makeRecord

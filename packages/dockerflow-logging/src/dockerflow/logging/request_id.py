@@ -25,14 +25,17 @@ _SAFE_REQUEST_ID = re.compile(rf"[!#-&(-_a-~]{{1,{MAX_REQUEST_ID_LENGTH}}}")
 # two low bits: 8, 9, a or b, each as likely as before.
 _VARIANT_DIGIT = bytes.maketrans(b"0123456789abcdef", b"89ab" * 4)
 _UUID_TEXT_LENGTH = 36
-# Where each of the 32 random hex digits of an id goes in its text, past the
-# hyphens; digit 12 is replaced by the version (4), digit 16 by the variant.
-_DIGIT_POSITIONS = [
-    (digit, digit + (digit >= 8) + (digit >= 12) + (digit >= 16) + (digit >= 20))
-    for digit in range(32)
-    if digit not in (12, 16)
-]
-_VARIANT_POSITION = 19
+
+
+def _text_position(digit: int) -> int:
+    """Where hex digit ``digit`` (0-31) of an id goes in its text, past the hyphens."""
+    return digit + (digit >= 8) + (digit >= 12) + (digit >= 16) + (digit >= 20)
+
+
+# Digit 12 becomes the version (4, already in the template); digit 16 becomes
+# the variant digit made from it with _VARIANT_DIGIT; the others are copied.
+_COPIED_DIGITS = [(digit, _text_position(digit)) for digit in range(32) if digit not in (12, 16)]
+_VARIANT_POSITION = _text_position(16)
 
 
 # Ids made ahead, a batch at a time: one os.urandom call per batch instead of
@@ -68,7 +71,7 @@ def _make_request_ids(count: int) -> list[str]:
     # id at once, in C, instead of formatting each id in Python.
     digits = os.urandom(16 * count).hex().encode("ascii")
     text = bytearray(b"00000000-0000-4000-8000-000000000000" * count)
-    for digit, position in _DIGIT_POSITIONS:
+    for digit, position in _COPIED_DIGITS:
         text[position::_UUID_TEXT_LENGTH] = digits[digit::32]
     text[_VARIANT_POSITION::_UUID_TEXT_LENGTH] = digits[16::32].translate(_VARIANT_DIGIT)
     ids = text.decode("ascii")
