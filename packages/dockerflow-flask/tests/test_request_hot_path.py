@@ -18,7 +18,7 @@ from werkzeug.datastructures import EnvironHeaders
 
 from dockerflow.flask import Dockerflow
 from dockerflow.flask import summary as summary_module
-from dockerflow.flask.record_maker import RecordMaker
+from dockerflow.flask.record_maker import record_maker
 from dockerflow.flask.request_id import environ_key, request_id_from_environ
 from dockerflow.flask.summary import SUMMARY_LOGGER_NAME
 from dockerflow.logging import get_or_generate_request_id
@@ -113,7 +113,7 @@ def test_made_record_has_the_stdlib_attributes_types_and_order(
     summary_logger: logging.Logger,
 ) -> None:
     """The record has a stdlib record's attribute names, order, types and values."""
-    made = RecordMaker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")(dict(FIELDS))
+    made = record_maker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")(dict(FIELDS))
     assert_same_shape(made, stdlib_record(summary_logger, dict(FIELDS)))
     assert made.getMessage() == ""
     assert logging.Formatter("%(asctime)s %(msecs)03d %(threadName)s").format(made)
@@ -121,7 +121,7 @@ def test_made_record_has_the_stdlib_attributes_types_and_order(
 
 def test_made_record_reads_thread_and_process_per_record(summary_logger: logging.Logger) -> None:
     """Thread and process attributes are those of the logging thread, not of the template."""
-    maker = RecordMaker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")
+    maker = record_maker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")
     results: list[tuple[logging.LogRecord, logging.LogRecord]] = []
 
     def log_in_thread() -> None:
@@ -138,7 +138,7 @@ def test_made_record_reads_thread_and_process_per_record(summary_logger: logging
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="taskName is new in Python 3.12")
 def test_made_record_carries_the_asyncio_task_name(summary_logger: logging.Logger) -> None:
     """Inside an asyncio task, taskName is the task's name, as on stdlib records."""
-    maker = RecordMaker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")
+    maker = record_maker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")
 
     async def log() -> tuple[logging.LogRecord, logging.LogRecord]:
         return maker(dict(FIELDS)), stdlib_record(summary_logger, dict(FIELDS))
@@ -153,9 +153,9 @@ def test_made_record_carries_the_asyncio_task_name(summary_logger: logging.Logge
 
 _FORK_SCRIPT = """
 import logging, os
-from dockerflow.flask.record_maker import RecordMaker
+from dockerflow.flask.record_maker import record_maker
 
-maker = RecordMaker(logging.getLogger("fork"), logging.INFO, "fork.py", "f")
+maker = record_maker(logging.getLogger("fork"), logging.INFO, "fork.py", "f")
 maker({})  # the parent's pid is known before the fork
 read_end, write_end = os.pipe()
 pid = os.fork()
@@ -195,7 +195,8 @@ def test_record_factory_is_honoured(summary_logger: logging.Logger) -> None:
 
     logging.setLogRecordFactory(tagged)
     try:
-        made = RecordMaker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")(dict(FIELDS))
+        maker = record_maker(summary_logger, logging.INFO, SUMMARY_FILE, "log_response")
+        made = maker(dict(FIELDS))
     finally:
         logging.setLogRecordFactory(factory)
     assert made.__dict__.get("tagged") is True

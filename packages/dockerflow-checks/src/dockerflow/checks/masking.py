@@ -47,9 +47,10 @@ def masked_exc_info(
     ``repr`` and notes, not the source lines of the frames. When masking
     changes one, the result is a :class:`MaskedException` with the same frames.
     """
-    if not any(mask_credentials(text) != text for text in _chain_texts(exc)):
+    texts = _chain_texts(exc)
+    if not any(mask_credentials(text) != text for text in texts):
         return type(exc), exc, exc.__traceback__
-    text = _text_or_placeholder(str, exc)
+    text = texts[0]  # str(exc): the chain's texts start with exc's own
     name = f"{type(exc).__module__}.{type(exc).__qualname__}"
     stand_in = MaskedException(f"{name}: {mask_credentials(text)}" if text else name)
     stand_in.__suppress_context__ = True
@@ -60,6 +61,7 @@ _MAX_CHAIN = 100
 
 
 def _chain_texts(exc: BaseException) -> list[str]:
+    """``str``, ``repr`` and notes of ``exc`` and its chain; ``str(exc)`` first."""
     texts: list[str] = []
     seen: set[int] = set()
     pending: list[BaseException] = [exc]
@@ -83,6 +85,9 @@ def _chain_texts(exc: BaseException) -> list[str]:
     return texts
 
 
+# Not dockerflow.logging's safe_str: this distribution depends on the
+# standard library alone, and a text that cannot be had must give a fixed
+# placeholder here, never the fallback repr, which could hold the password.
 def _text_or_placeholder(convert: Any, exc: BaseException) -> str:
     try:
         return str(convert(exc))

@@ -24,7 +24,6 @@ from flask import got_request_exception, request, request_finished
 from .app_globals import globals_class_with_request_id
 from .request_id import (
     REQUEST_ID_ENVIRON_KEY,
-    end_request_id,
     environ_key,
     request_id_from_environ,
 )
@@ -161,16 +160,23 @@ class RequestMiddleware:
             self.write_summary(environ, scope)
             return body
         finally:
-            end_request_id(token)
+            try:
+                request_id_context.reset(token)
+            except ValueError:
+                # The token came from another context (a server that
+                # switches contexts): clear the id rather than leak it.
+                request_id_context.set(None)
 
     def write_summary(self, environ: WSGIEnvironment, scope: _RequestScope) -> None:
         """Write the INFO record of ``scope``'s request, unless left out or logged already."""
         if scope.summarise and not scope.logged:
             scope.logged = True
             status = scope.status
-            code = None if status is None else self.status_codes.get(status)
-            if code is None:
-                code = 0 if status is None else self._parse_status(status)
+            if status is None:  # the app never called start_response
+                code = 0
+            else:
+                known = self.status_codes.get(status)
+                code = self._parse_status(status) if known is None else known
             self.summary.log_response(environ, code, scope.started, scope.request_id, scope.user_id)
 
     def _parse_status(self, status: str) -> int:

@@ -1,15 +1,13 @@
-"""The request id: read or made at the start of a request, reset at its end."""
+"""The request id: read from the WSGI environ or made at the start of a request."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextvars import Token
 from typing import Any
 
-from dockerflow.logging import request_id_context
 from dockerflow.logging.request_id import is_safe_request_id, new_request_id
 
-__all__ = ["REQUEST_ID_ENVIRON_KEY", "end_request_id", "environ_key", "request_id_from_environ"]
+__all__ = ["REQUEST_ID_ENVIRON_KEY", "environ_key", "request_id_from_environ"]
 
 #: The WSGI environ key holding the request's id, for code outside Flask.
 REQUEST_ID_ENVIRON_KEY = "dockerflow.request_id"
@@ -39,13 +37,3 @@ def request_id_from_environ(environ: Mapping[str, Any], key: str) -> str:
     if isinstance(value, str) and is_safe_request_id(value):
         return str.__str__(value)
     return new_request_id()
-
-
-def end_request_id(token: Token[str | None]) -> None:
-    """Restore the request id context to what it was before the request."""
-    try:
-        request_id_context.reset(token)
-    except ValueError:
-        # The token came from another context (a server that switches
-        # contexts between hooks): clear the id rather than leak it.
-        request_id_context.set(None)

@@ -10,7 +10,7 @@ import traceback
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from .record_maker import RecordMaker
+from .record_maker import record_maker
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -31,7 +31,7 @@ class RequestSummary:
         self.app = app
         self.logger = logging.getLogger(SUMMARY_LOGGER_NAME)
         self.log_querystring = log_querystring
-        self.make_info_record = RecordMaker(self.logger, logging.INFO, __file__, "log_response")
+        self.make_info_record = record_maker(self.logger, logging.INFO, __file__, "log_response")
 
     def log_response(
         self, environ: WSGIEnvironment, status: int, started: float, rid: str, uid: str

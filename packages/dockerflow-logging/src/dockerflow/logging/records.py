@@ -22,6 +22,7 @@ STANDARD_RECORD_ATTRS = frozenset(_INIT_ATTRS) | {
 }
 
 _LogRecord = logging.LogRecord
+_MAKE_RECORD = logging.Logger.makeRecord
 _N_INIT = len(_INIT_ATTRS)
 # Standard attributes that can be set after the extras.
 _LATE_ATTRS = STANDARD_RECORD_ATTRS - frozenset(_INIT_ATTRS)
@@ -50,6 +51,15 @@ class FieldsLogRecord(logging.LogRecord):
     prebuilt_size: int
 
 
+def makes_stock_records(logger: logging.Logger) -> bool:
+    """Tell whether ``logger`` makes plain LogRecords: stock ``makeRecord``, no record factory.
+
+    Only then can a record be built without ``logger.makeRecord`` and be the
+    record it would have made.
+    """
+    return type(logger).makeRecord is _MAKE_RECORD and logging.getLogRecordFactory() is _LogRecord
+
+
 def make_fields_record(
     logger: logging.Logger,
     level: int,
@@ -67,11 +77,7 @@ def make_fields_record(
     attribute, it is ``logger.makeRecord``'s own record instead, so nothing
     changes but speed.
     """
-    if (
-        type(logger).makeRecord is not logging.Logger.makeRecord
-        or logging.getLogRecordFactory() is not _LogRecord
-        or not STANDARD_RECORD_ATTRS.isdisjoint(fields)
-    ):
+    if not (makes_stock_records(logger) and STANDARD_RECORD_ATTRS.isdisjoint(fields)):
         return logger.makeRecord(logger.name, level, pathname, lineno, msg, (), None, func, fields)
     record = FieldsLogRecord(logger.name, level, pathname, lineno, msg, (), None, func)
     attrs = record.__dict__
