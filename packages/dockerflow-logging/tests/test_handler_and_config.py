@@ -67,6 +67,81 @@ def test_handler_leaves_records_unchanged(isolated_logger):
     assert not hasattr(seen[0], "logger_name")
 
 
+class CountingStream(io.StringIO):
+    """A text stream that counts its flushes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def test_handler_writes_what_a_stream_handler_with_the_formatter_writes(isolated_logger):
+    """Each record's line is StreamHandler's line with the same formatter, flushed once."""
+    ours, reference = CountingStream(), CountingStream()
+    handler = MozlogHandler(ours, name="svc")
+    plain = logging.StreamHandler(reference)
+    plain.setFormatter(handler.formatter)
+    isolated_logger.addHandler(handler)
+    isolated_logger.addHandler(plain)
+    isolated_logger.info("one %s", "arg", extra={"k": [1, 2]})
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        isolated_logger.exception("two")
+
+    assert ours.getvalue() == reference.getvalue()
+    assert len(ours.getvalue().splitlines()) == 2
+    assert ours.flushes == reference.flushes == 2
+
+
+def test_handler_calls_a_subclass_flush_for_each_record(isolated_logger):
+    """A subclass that overrides flush() has it called once per record, as StreamHandler does."""
+    flushed: list[str] = []
+
+    class Audited(MozlogHandler):
+        def flush(self) -> None:
+            flushed.append(self.stream.getvalue())
+            super().flush()
+
+    isolated_logger.addHandler(Audited(io.StringIO()))
+    isolated_logger.info("a")
+    isolated_logger.info("b")
+    assert len(flushed) == 2
+    assert [len(text.splitlines()) for text in flushed] == [1, 2]
+
+
+def test_handler_reports_a_stream_that_fails_and_keeps_going(isolated_logger, capsys):
+    """A write that raises goes to handleError (stderr), not to the logging call."""
+
+    class Broken(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError("disk full")
+
+    isolated_logger.addHandler(MozlogHandler(Broken()))
+    isolated_logger.info("lost")  # must not raise
+    assert "disk full" in capsys.readouterr().err
+
+
+def test_handler_writes_to_a_stream_without_flush(isolated_logger):
+    """A stream with write() only is written to, as StreamHandler allows."""
+
+    class WriteOnly:
+        def __init__(self) -> None:
+            self.parts: list[str] = []
+
+        def write(self, text: str) -> None:
+            self.parts.append(text)
+
+    stream = WriteOnly()
+    isolated_logger.addHandler(MozlogHandler(stream))  # type: ignore[arg-type]
+    isolated_logger.info("kept")
+    assert json.loads("".join(stream.parts))["Fields"]["msg"] == "kept"
+
+
 def test_dict_config_of_python_dockerflow_users_works_without_warnings(isolated_logger, parse_line):
     """python-dockerflow's documented dictConfig block works unchanged, with no warning."""
     stream = io.StringIO()
