@@ -1,17 +1,19 @@
-"""Requests per second under gunicorn: bare Flask, ours, python-dockerflow.
+"""Requests per second under gunicorn: bare Flask, the logging floor, ours, python-dockerflow.
 
 Run from the repository root::
 
     hatch run bench:python bench/load.py [--rounds 3] [--seconds 10]
 
-Three gunicorn servers (2 sync workers each, loopback only) serve the same
-``/hello`` route from ``bench/apps/request_apps.py``: bare Flask and ours from
-this environment, python-dockerflow from ``bench-upstream``. The two Dockerflow
-servers log every ``request.summary`` as mozlog JSON to their stdout, which is
-a temporary file (its line count is checked against the requests served). The
-load comes from ``wrk`` in a separate process (``apt-get install wrk``), else
-from a small bounded Python client. Measurements run interleaved
-(A B C A B C ...), each ``--seconds`` long; the report gives medians.
+Four gunicorn servers (2 sync workers each, loopback only) serve the same
+``/hello`` route from ``bench/apps/request_apps.py``: bare Flask, the floor of
+logging (bare Flask writing one constant JSON line per request through a
+standard ``StreamHandler``) and ours from this environment, python-dockerflow
+from ``bench-upstream``. The servers that log write every line to their
+stdout, which is a temporary file (its line count is checked against the
+requests served). The load comes from ``wrk`` in a separate process
+(``apt-get install wrk``), else from a small bounded Python client.
+Measurements run interleaved (A B C D A B C D ...), each ``--seconds`` long;
+the report gives medians.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ STOP_TIMEOUT = 15.0
 
 LABELS = {
     "bare": "bare Flask",
+    "log-line": "bare Flask + one constant log line (floor of logging)",
     "ours": "ours, JSON request.summary",
     "upstream": "python-dockerflow, JSON request.summary",
 }
@@ -70,14 +73,21 @@ def gunicorn_options(python: str) -> list[str]:
 class Server:
     """One gunicorn serving ``request_apps:app`` with its stdout in a file."""
 
-    def __init__(self, name: str, python: str, kind: str, workdir: str, workers: int) -> None:
+    def __init__(
+        self, name: str, python: str, kind: str, workdir: str, workers: int, handler: str
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.log_path = os.path.join(workdir, f"{name}.stdout")
         self.err_path = os.path.join(workdir, f"{name}.stderr")
         self._stdout: IO[bytes] = open(self.log_path, "wb")  # noqa: SIM115
         self._stderr: IO[bytes] = open(self.err_path, "wb")  # noqa: SIM115
-        env = dict(os.environ, BENCH_APP_KIND=kind, PYTHONDONTWRITEBYTECODE="1")
+        env = dict(
+            os.environ,
+            BENCH_APP_KIND=kind,
+            BENCH_SUMMARY_HANDLER=handler,
+            PYTHONDONTWRITEBYTECODE="1",
+        )
         env.pop("PYTHONPATH", None)
         self.process = subprocess.Popen(
             [
@@ -231,6 +241,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument(
+        "--handler",
+        choices=["stream", "mozlog"],
+        default="stream",
+        help="request.summary through a StreamHandler with the mozlog formatter, "
+        "or through each side's MozlogHandler",
+    )
+    parser.add_argument(
         "--with-quiet",
         action="store_true",
         help="also measure both extensions with the summary logger off",
@@ -250,14 +267,19 @@ def main() -> None:
     served: dict[str, int] = dict.fromkeys(labels, 0)
     failures: dict[str, int] = dict.fromkeys(labels, 0)
     with tempfile.TemporaryDirectory(prefix="dockerflow-load-") as workdir:
+
+        def start(name: str, python: str, kind: str) -> Server:
+            return Server(name, python, kind, workdir, args.workers, args.handler)
+
         servers = {
-            "bare": Server("bare", sys.executable, "bare", workdir, args.workers),
-            "ours": Server("ours", sys.executable, "dockerflow", workdir, args.workers),
-            "upstream": Server("upstream", upstream, "dockerflow", workdir, args.workers),
+            "bare": start("bare", sys.executable, "bare"),
+            "log-line": start("log-line", sys.executable, "log-line"),
+            "ours": start("ours", sys.executable, "dockerflow"),
+            "upstream": start("upstream", upstream, "dockerflow"),
         }
         if args.with_quiet:
             for name, python in (("ours-quiet", sys.executable), ("upstream-quiet", upstream)):
-                servers[name] = Server(name, python, "dockerflow-quiet", workdir, args.workers)
+                servers[name] = start(name, python, "dockerflow-quiet")
         try:
             for server in servers.values():
                 server.wait_ready()
@@ -281,7 +303,7 @@ def main() -> None:
         finally:
             for server in servers.values():
                 server.stop()
-        logged = {name: servers[name].summary_lines() for name in ("ours", "upstream")}
+        logged = {name: servers[name].summary_lines() for name in ("log-line", "ours", "upstream")}
 
     report(args, client, labels, results, cpu_per_request, served, failures, logged)
 
@@ -300,7 +322,8 @@ def report(
     print(
         f"- gunicorn {args.workers} sync workers on {HOST}, client {client} with "
         f"{args.connections} connections, {args.rounds} rounds x {args.seconds:g} s, "
-        f"interleaved; medians"
+        f"interleaved; medians; request.summary through "
+        + ("each side's MozlogHandler" if args.handler == "mozlog" else "a StreamHandler")
     )
     have_cpu = all(cpu_per_request.values())
     bare_cpu = statistics.median(cpu_per_request["bare"]) if have_cpu else 0.0
@@ -334,7 +357,12 @@ def report(
             "requests served"
         )
     ours = statistics.median(results["ours"]) / bare
+    floor = statistics.median(results["log-line"]) / bare
     verdict = "met" if ours >= 0.93 else "MISSED"
+    print(
+        f"- writing one constant line per request keeps {floor:.1%} of bare Flask; "
+        f"ours keeps {ours / floor:.1%} of that floor"
+    )
     print(f"- target: ours keeps >= 93% of bare Flask: {ours:.1%}, {verdict}")
 
 

@@ -9,8 +9,12 @@ called directly with a prebuilt environ and a no-op ``start_response``: one in
 this environment (our packages), one in ``bench-upstream`` (python-dockerflow).
 Every repetition runs every (side, variant) once, in a shuffled order, so the
 two sides share the machine's noise. Each side also times a bare Flask route,
-the floor; the report gives medians and the added cost per request
-(variant minus the bare route of the same process).
+the floor, and the floor of logging (the bare route writing one constant line
+per request through a standard ``StreamHandler``); the report gives medians
+and the added cost per request (variant minus the bare route of the same
+process). The summary goes through a ``StreamHandler`` with the mozlog
+formatter, and, in the ``route_mozlog`` variant, through each side's own
+``MozlogHandler``, the handler both projects document.
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ QUIET_BARE_US = 44
 
 VARIANT_LABELS = {
     "bare": "bare Flask route (floor)",
+    "log_line": "bare route + one constant log line to /dev/null (floor of logging)",
     "route_json": "route, request.summary JSON to /dev/null",
     "route_json_rid": "same, request carries X-Request-ID",
+    "route_mozlog": "route, request.summary through each side's MozlogHandler to /dev/null",
     "route_off": "route, request.summary off (level WARNING)",
     "lbheartbeat_off": "/__lbheartbeat__, summary off",
     "version_off": "/__version__, summary off",
@@ -149,6 +155,22 @@ def report(
         f"- added cost with JSON summary logging: {added['ours']['route_json']:.1f} us vs "
         f"{added['upstream']['route_json']:.1f} us = {json_ratio:.2f} of python-dockerflow "
         f"(target <= 0.33): {'met' if json_ratio <= 1 / 3 else 'MISSED'}\n"
+    )
+    mozlog_ratio = added["ours"]["route_mozlog"] / added["upstream"]["route_mozlog"]
+    out.write(
+        f"- the same through each side's MozlogHandler: {added['ours']['route_mozlog']:.1f} us "
+        f"vs {added['upstream']['route_mozlog']:.1f} us = {mozlog_ratio:.2f} "
+        f"(target <= 0.33): {'met' if mozlog_ratio <= 1 / 3 else 'MISSED'}\n"
+    )
+    floor = {side: added[side]["log_line"] for side in added}
+    beyond = {side: added[side]["route_json"] - floor[side] for side in added}
+    out.write(
+        f"- of that, one constant line through the same logging handler costs "
+        f"{floor['ours']:+.1f} us (python-dockerflow's process {floor['upstream']:+.1f} us): "
+        f"beyond that floor ours adds {beyond['ours']:+.1f} us, python-dockerflow "
+        f"{beyond['upstream']:+.1f} us"
+        + (f" ({beyond['ours'] / beyond['upstream']:.2f})" if beyond["upstream"] > 0 else "")
+        + "\n"
     )
     bare = medians["ours"]["bare"]
     for variant in ("lbheartbeat_off", "version_off"):

@@ -26,17 +26,20 @@ from werkzeug.test import EnvironBuilder
 
 REQUEST_ID = "4f6ad9a6-6b5e-4a36-9f6e-0c9a7d1c2b3e"
 
-# variant -> (app kind, path, summary logging on); a path ending in "+rid" is
-# requested with an X-Request-ID header (as behind a load balancer that sets one).
-VARIANTS: dict[str, tuple[str, str, bool]] = {
-    "bare": ("bare", "/hello", False),
-    "route_json": ("dockerflow", "/hello", True),
-    "route_json_rid": ("dockerflow", "/hello+rid", True),
-    "route_off": ("dockerflow", "/hello", False),
-    "lbheartbeat_off": ("dockerflow", "/__lbheartbeat__", False),
-    "version_off": ("dockerflow", "/__version__", False),
-    "lbheartbeat_json": ("dockerflow", "/__lbheartbeat__", True),
-    "version_json": ("dockerflow", "/__version__", True),
+# variant -> (app kind, path, request.summary logging: "off" or one of
+# request_apps.SUMMARY_HANDLERS); a path ending in "+rid" is requested with an
+# X-Request-ID header (as behind a load balancer that sets one).
+VARIANTS: dict[str, tuple[str, str, str]] = {
+    "bare": ("bare", "/hello", "off"),
+    "log_line": ("log-line", "/hello", "off"),
+    "route_json": ("dockerflow", "/hello", "stream"),
+    "route_json_rid": ("dockerflow", "/hello+rid", "stream"),
+    "route_mozlog": ("dockerflow", "/hello", "mozlog"),
+    "route_off": ("dockerflow", "/hello", "off"),
+    "lbheartbeat_off": ("dockerflow", "/__lbheartbeat__", "off"),
+    "version_off": ("dockerflow", "/__version__", "off"),
+    "lbheartbeat_json": ("dockerflow", "/__lbheartbeat__", "stream"),
+    "version_json": ("dockerflow", "/__version__", "stream"),
 }
 
 
@@ -71,20 +74,24 @@ class Side:
     def __init__(self) -> None:
         self.apps = {
             "bare": request_apps.make_bare_app(),
+            "log-line": request_apps.make_log_line_app(),
             "dockerflow": request_apps.make_dockerflow_app(),
         }
         self.environs = {path: _build_environ(path) for _, path, _ in VARIANTS.values()}
-        self.logging_on: bool | None = None
+        self.summary_logging: str | None = None
 
-    def _set_logging(self, enabled: bool) -> None:
-        if enabled != self.logging_on:
-            request_apps.configure_summary_logging(enabled)
-            self.logging_on = enabled
+    def _set_logging(self, mode: str) -> None:
+        if mode != self.summary_logging:
+            if mode == "off":
+                request_apps.configure_summary_logging(False)
+            else:
+                request_apps.configure_summary_logging(True, handler=mode)
+            self.summary_logging = mode
 
     def check(self, variant: str) -> None:
         """Fail loudly when a variant does not answer what it should."""
-        kind, path, logging_on = VARIANTS[variant]
-        self._set_logging(logging_on)
+        kind, path, summary_logging = VARIANTS[variant]
+        self._set_logging(summary_logging)
         statuses: list[str] = []
 
         def start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
@@ -107,8 +114,8 @@ class Side:
 
     def time(self, variant: str, iterations: int) -> float:
         """Microseconds per request over ``iterations`` calls of one variant."""
-        kind, path, logging_on = VARIANTS[variant]
-        self._set_logging(logging_on)
+        kind, path, summary_logging = VARIANTS[variant]
+        self._set_logging(summary_logging)
         wsgi_app = self.apps[kind].wsgi_app
         environ = self.environs[path]
         start_response = _start_response

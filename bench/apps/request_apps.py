@@ -7,12 +7,15 @@ both sides and the only difference measured is the extension.
 
 Under gunicorn (``bench/load.py``), ``request_apps:app`` is built from the
 ``BENCH_APP_KIND`` environment variable: ``bare``, ``dockerflow`` (sends
-``request.summary`` as mozlog JSON to stdout) or ``dockerflow-quiet`` (the
-summary logger off).
+``request.summary`` as mozlog JSON to stdout through the handler that
+``BENCH_SUMMARY_HANDLER`` names, see :data:`SUMMARY_HANDLERS`),
+``dockerflow-quiet`` (the summary logger off) or ``log-line`` (the floor of
+logging: the bare route and one constant JSON line per request on stdout).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -23,6 +26,32 @@ from flask import Flask
 APPS_DIR = os.path.dirname(os.path.abspath(__file__))
 SUMMARY_LOGGER = "request.summary"
 HELLO_BODY = "Hello, World!"
+LOG_LINE_LOGGER = "bench.log_line"
+#: A request.summary line as both extensions write it for ``/hello``, fixed.
+LOG_LINE = json.dumps(
+    {
+        "Timestamp": 1764300000000000000,
+        "Type": SUMMARY_LOGGER,
+        "Logger": "Dockerflow",
+        "Hostname": "bench-host",
+        "EnvVersion": "2.0",
+        "Severity": 6,
+        "Pid": 12345,
+        "Fields": {
+            "errno": 0,
+            "agent": "bench/1.0",
+            "lang": "en-US",
+            "method": "GET",
+            "path": "/hello",
+            "code": 200,
+            "remoteAddressChain": ["127.0.0.1"],
+            "rid": "4f6ad9a6-6b5e-4a36-9f6e-0c9a7d1c2b3e",
+            "t": 0,
+            "uid": "",
+        },
+    },
+    separators=(",", ":"),
+)
 
 
 def implementation() -> str:
@@ -56,6 +85,34 @@ def make_dockerflow_app() -> Flask:
     return app
 
 
+def make_log_line_app(stream: IO[str] | None = None) -> Flask:
+    """The floor of logging: the bare route, and one constant line per request.
+
+    The line takes the standard library's path a ``request.summary`` record
+    takes (a LogRecord, ``Logger.handle``, a StreamHandler writing to
+    ``stream``, default /dev/null) with nothing to compute: what writing one
+    log line per request costs by itself, whichever extension writes it.
+    """
+    logger = logging.getLogger(LOG_LINE_LOGGER)
+    _replace_handlers(logger)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    handler = logging.StreamHandler(_devnull() if stream is None else stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+
+    app = make_bare_app()
+    serve = app.wsgi_app
+
+    def wsgi_app(environ: Any, start_response: Any) -> Any:
+        body = serve(environ, start_response)
+        logger.handle(logger.makeRecord(LOG_LINE_LOGGER, logging.INFO, "", 0, LOG_LINE, (), None))
+        return body
+
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign]
+    return app
+
+
 def json_formatter() -> logging.Formatter:
     """The mozlog formatter under the name each implementation does not deprecate."""
     import dockerflow.logging as dflog
@@ -68,26 +125,49 @@ def json_formatter() -> logging.Formatter:
     return formatter
 
 
-def configure_summary_logging(enabled: bool, stream: IO[str] | None = None) -> None:
+#: How ``request.summary`` reaches its stream: ``stream`` is a ``StreamHandler``
+#: with the mozlog formatter (what a ``dictConfig`` formatter entry gives),
+#: ``mozlog`` the implementation's own ``MozlogHandler``, which both document.
+SUMMARY_HANDLERS = ("stream", "mozlog")
+
+
+def configure_summary_logging(
+    enabled: bool, stream: IO[str] | None = None, handler: str = "stream"
+) -> None:
     """Send ``request.summary`` as JSON to ``stream`` (default /dev/null), or turn it off.
 
-    Off means the logger's level is above INFO: the extension still runs its
-    hooks, but the logging call stops at ``isEnabledFor``.
+    ``handler`` is one of :data:`SUMMARY_HANDLERS`. Off means the logger's
+    level is above INFO: the extension still runs its hooks, but the logging
+    call stops at ``isEnabledFor``.
     """
+    if handler not in SUMMARY_HANDLERS:
+        raise ValueError(f"unknown summary handler {handler!r}")
     logger = logging.getLogger(SUMMARY_LOGGER)
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-        handler.close()
+    _replace_handlers(logger)
     logger.propagate = False
     if not enabled:
         logger.setLevel(logging.WARNING)
         return
-    if stream is None:
-        stream = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the handler
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(json_formatter())
-    logger.addHandler(handler)
+    target = _devnull() if stream is None else stream
+    if handler == "mozlog":
+        import dockerflow.logging as dflog
+
+        logger.addHandler(dflog.MozlogHandler(target))
+    else:
+        stream_handler = logging.StreamHandler(target)
+        stream_handler.setFormatter(json_formatter())
+        logger.addHandler(stream_handler)
     logger.setLevel(logging.INFO)
+
+
+def _replace_handlers(logger: logging.Logger) -> None:
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def _devnull() -> IO[str]:
+    return open(os.devnull, "w")
 
 
 def _app_from_environment() -> Any:
@@ -95,11 +175,14 @@ def _app_from_environment() -> Any:
     if kind == "bare":
         return make_bare_app()
     if kind == "dockerflow":
-        configure_summary_logging(True, sys.stdout)
+        handler = os.environ.get("BENCH_SUMMARY_HANDLER", "stream")
+        configure_summary_logging(True, sys.stdout, handler)
         return make_dockerflow_app()
     if kind == "dockerflow-quiet":
         configure_summary_logging(False)
         return make_dockerflow_app()
+    if kind == "log-line":
+        return make_log_line_app(sys.stdout)
     raise ValueError(f"unknown BENCH_APP_KIND {kind!r}")
 
 
