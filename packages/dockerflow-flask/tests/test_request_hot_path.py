@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import logging
 import os
 import subprocess
@@ -21,7 +23,7 @@ from dockerflow.flask import summary as summary_module
 from dockerflow.flask.record_maker import record_maker
 from dockerflow.flask.request_id import environ_key, request_id_from_environ
 from dockerflow.flask.summary import SUMMARY_LOGGER_NAME
-from dockerflow.logging import get_or_generate_request_id
+from dockerflow.logging import MozlogHandler, get_or_generate_request_id
 from dockerflow.logging.records import FieldsLogRecord, extra_fields
 
 SUMMARY_FILE = summary_module.__file__
@@ -201,3 +203,55 @@ def test_record_factory_is_honoured(summary_logger: logging.Logger) -> None:
         logging.setLogRecordFactory(factory)
     assert made.__dict__.get("tagged") is True
     assert (made.rid, made.path) == ("r", "/x")
+
+
+class CountingFilter(logging.Filter):
+    """A handler filter that lets every record through, counting them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.records += 1
+        return True
+
+
+def test_summary_written_without_a_record_is_the_record_line(
+    app: Flask, summary_logger: logging.Logger
+) -> None:
+    """With one plain handler the summary line is written directly, and is the record's line."""
+    Dockerflow(app)
+    client = app.test_client()
+    stream = io.StringIO()
+    handler = MozlogHandler(stream, name="svc")
+    counting = CountingFilter()
+    # pytest attached its capture handlers when the test started: for the
+    # length of the test, the handler is the only one the summary reaches.
+    saved = summary_logger.handlers[:], summary_logger.propagate, summary_logger.level
+    summary_logger.handlers[:] = [handler]
+    summary_logger.propagate = False
+    summary_logger.setLevel(logging.INFO)
+    handled: list[logging.LogRecord] = []
+    handle = summary_logger.handle
+    summary_logger.handle = lambda record: (handled.append(record), handle(record))[-1]  # type: ignore[method-assign]
+    try:
+        client.get("/__lbheartbeat__?a=1", headers={"X-Request-ID": "same-id"})
+        direct = stream.getvalue()
+        assert handled == []  # no record was made
+        handler.addFilter(counting)  # a filter could see the record: the record path
+        client.get("/__lbheartbeat__?a=1", headers={"X-Request-ID": "same-id"})
+        through_record = stream.getvalue()[len(direct) :]
+    finally:
+        del summary_logger.handle
+        summary_logger.handlers[:], summary_logger.propagate = saved[:2]
+        summary_logger.setLevel(saved[2])
+    assert len(handled) == counting.records == 1
+    assert direct.count("\n") == through_record.count("\n") == 1
+    first, second = json.loads(direct), json.loads(through_record)
+    for line in (first, second):
+        del line["Timestamp"]
+        assert 0 <= line["Fields"].pop("t") < 10_000
+    assert first == second
+    assert first["Fields"]["rid"] == "same-id"
+    assert first["Logger"] == "svc"

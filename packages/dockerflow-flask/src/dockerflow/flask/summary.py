@@ -10,6 +10,8 @@ import traceback
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from dockerflow.logging.direct import write_fields_line
+
 from .record_maker import record_maker
 
 if TYPE_CHECKING:
@@ -39,12 +41,16 @@ class RequestSummary:
         """Write the INFO record of a request that produced a response."""
         logger = self.logger
         if logger.isEnabledFor(logging.INFO):
-            # The logging call without its stack walk (findCaller), which would
-            # only ever name this function; the record carries the fields dict
-            # too, which MozlogFormatter then encodes without copying it.
             try:
                 fields = self.fields(environ, status, started, rid, uid)
-                logger.handle(self.make_info_record(fields))
+                # Where the record could only become one line on one plain
+                # handler, that line is written without the record.
+                if not write_fields_line(logger, logging.INFO, fields):
+                    # The logging call without its stack walk (findCaller),
+                    # which would only ever name this function; the record
+                    # carries the fields dict, which MozlogFormatter then
+                    # encodes without copying it.
+                    logger.handle(self.make_info_record(fields))
             except Exception:
                 report_logging_failure()
 

@@ -100,6 +100,26 @@ class MozlogFormatter(logging.Formatter):
         except Exception as exc:
             return self._format_failure(record, exc)
 
+    def format_fields(self, name: str, levelno: int, fields: dict[str, Any]) -> str:
+        """The line :meth:`format` gives a record made now with no message and ``fields``.
+
+        That is the record of ``logging.getLogger(name)`` at ``levelno`` whose
+        only extra attributes are ``fields``, as
+        :func:`~dockerflow.logging.records.make_fields_record` makes it, without
+        making it. Never raises: a failure gives the record's own
+        :meth:`format` output.
+        """
+        try:
+            key = (name, levelno, self.logger_name, os.getpid() if logging.logProcesses else None)
+            prefix = self._prefixes.get(key)
+            if prefix is None:
+                prefix = self._make_prefix(*key)
+            return f'{{"Timestamp":{time.time_ns()}{prefix}{self._encode(fields)}}}'
+        except Exception:
+            record = logging.LogRecord(name, levelno, "", 0, "", (), None)
+            record.__dict__.update(fields)
+            return self.format(record)
+
     def _make_prefix(self, name: Any, levelno: Any, logger_name: Any, pid: Any) -> str:
         if len(self._prefixes) >= _PREFIX_CACHE_SIZE:
             self._prefixes.clear()

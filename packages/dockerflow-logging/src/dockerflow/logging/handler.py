@@ -28,17 +28,25 @@ class MozlogHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def emit(self, record: logging.LogRecord) -> None:
         """Write ``record``'s line and flush the stream (``handle`` holds the lock)."""
         try:
-            line = self.format(record)
-            stream = self.stream
-            stream.write(line + self.terminator)
-            if type(self).flush is not _STREAM_HANDLER_FLUSH:
-                self.flush()  # a subclass's own flush
-            else:
-                # StreamHandler.flush without taking the lock a second time.
-                flush = getattr(stream, "flush", None)
-                if flush is not None:
-                    flush()
+            write_line(self, self.format(record))
         except RecursionError:  # as StreamHandler.emit: let the caller see it
             raise
         except Exception:
             self.handleError(record)
+
+
+def write_line(handler: logging.StreamHandler, line: str) -> None:  # type: ignore[type-arg]
+    """Write ``line`` and the terminator to ``handler``'s stream, then flush it.
+
+    What ``StreamHandler.emit`` does after formatting, for a caller that holds
+    the handler's lock: the flush does not take it a second time, unless the
+    handler's class has its own ``flush``.
+    """
+    stream = handler.stream
+    stream.write(line + handler.terminator)
+    if type(handler).flush is not _STREAM_HANDLER_FLUSH:
+        handler.flush()
+    else:
+        flush = getattr(stream, "flush", None)
+        if flush is not None:
+            flush()
