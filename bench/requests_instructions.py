@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument(
         "--variants",
-        default="bare,route_json,route_off,lbheartbeat_off,version_off",
+        default="bare,log_line,route_json,route_mozlog,route_off,lbheartbeat_off,version_off",
         help="comma-separated variants of bench/requests_worker.py",
     )
     args = parser.parse_args()
