@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -101,13 +103,18 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.parametrize("encoder", ["json", "orjson"])
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=12).map(lambda key: f"x_{key}"), json_values))
-def test_direct_line_matches_the_record_path_for_any_fields(fields: dict[str, Any]) -> None:
-    """Any field values (NaN, deep lists, odd text): the same line as the record's."""
+def test_direct_line_matches_the_record_path_for_any_fields(
+    encoder: str, fields: dict[str, Any]
+) -> None:
+    """Any field values (NaN, deep lists, odd text), either encoder: the record's line."""
+    if encoder == "orjson":
+        pytest.importorskip("orjson")
     logger = detached_logger("direct.any_fields")
     stream = io.StringIO()
-    logger.addHandler(stream_handler(stream))
+    logger.addHandler(stream_handler(stream, encoder))
     assert write_fields_line(logger, logging.INFO, fields)
     direct = stream.getvalue()
     assert without_timestamp(direct) == without_timestamp(record_path_line(logger, fields))
@@ -190,6 +197,30 @@ def declining_setups() -> dict[str, Any]:
     def handler_above_level(logger: logging.Logger, handler: logging.Handler) -> None:
         handler.setLevel(logging.ERROR)  # then no handler takes the record at all
 
+    def logger_handle_replaced(logger: logging.Logger, handler: logging.Handler) -> None:
+        logger.handle = logging.Logger.handle.__get__(logger)  # type: ignore[method-assign]
+
+    def logger_call_handlers_replaced(logger: logging.Logger, handler: logging.Handler) -> None:
+        logger.callHandlers = logging.Logger.callHandlers.__get__(logger)  # type: ignore[method-assign]
+
+    def handler_emit_replaced(logger: logging.Logger, handler: logging.Handler) -> None:
+        handler.emit = logging.StreamHandler.emit.__get__(handler)  # type: ignore[method-assign]
+
+    def handler_flush_replaced(logger: logging.Logger, handler: logging.Handler) -> None:
+        handler.flush = logging.StreamHandler.flush.__get__(handler)  # type: ignore[method-assign]
+
+    def formatter_format_replaced(logger: logging.Logger, handler: logging.Handler) -> None:
+        formatter = handler.formatter
+        formatter.format = MozlogFormatter.format.__get__(formatter)  # type: ignore[method-assign,union-attr]
+
+    def request_id_filter_replaced(logger: logging.Logger, handler: logging.Handler) -> None:
+        request_ids = RequestIdLogFilter()
+        request_ids.filter = lambda record: True  # type: ignore[method-assign]
+        handler.addFilter(request_ids)
+
+    def no_lock(logger: logging.Logger, handler: logging.Handler) -> None:
+        handler.lock = None
+
     return {
         "logger filter": logger_filter,
         "second handler": second_handler,
@@ -200,6 +231,13 @@ def declining_setups() -> dict[str, Any]:
         "formatter subclass": formatter_subclass,
         "no formatter": no_formatter,
         "no handler takes the level": handler_above_level,
+        "logger's handle replaced on the instance": logger_handle_replaced,
+        "logger's callHandlers replaced on the instance": logger_call_handlers_replaced,
+        "handler's emit replaced on the instance": handler_emit_replaced,
+        "handler's flush replaced on the instance": handler_flush_replaced,
+        "formatter's format replaced on the instance": formatter_format_replaced,
+        "RequestIdLogFilter's filter replaced on the instance": request_id_filter_replaced,
+        "handler without a lock": no_lock,
     }
 
 
@@ -226,14 +264,141 @@ def test_declines_a_request_id_filter_without_a_rid(logger: logging.Logger) -> N
     assert not write_fields_line(logger, logging.INFO, {"rid": ""})
 
 
-def test_declines_a_handler_subclass(logger: logging.Logger) -> None:
-    """A StreamHandler subclass (FileHandler, say) may do more than write: not written directly."""
+class SubMozlogHandler(MozlogHandler):
+    pass
+
+
+@pytest.mark.parametrize("handler_class", [SubHandler, SubMozlogHandler])
+def test_declines_a_handler_subclass(logger: logging.Logger, handler_class: Any) -> None:
+    """A handler subclass (FileHandler, say) may do more than write: not written directly."""
     stream = io.StringIO()
-    handler = SubHandler(stream)
+    handler = handler_class(stream)
     handler.setFormatter(MozlogFormatter())
     logger.addHandler(handler)
     assert not write_fields_line(logger, logging.INFO, {"a": 1})
     assert stream.getvalue() == ""
+
+
+def wrapped(function: Any) -> Any:
+    """What a tool that watches logging puts in place of ``function``."""
+
+    def watching(*args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    return watching
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [
+        (logging.Logger, "callHandlers"),  # what Sentry's logging integration replaces
+        (logging.Logger, "handle"),
+        (logging.Logger, "filter"),
+        (logging.Logger, "makeRecord"),
+        (logging.Handler, "handle"),
+        (logging.Handler, "format"),
+        (logging.Filterer, "filter"),
+        (logging.StreamHandler, "emit"),
+        (MozlogHandler, "emit"),
+        (MozlogFormatter, "format"),
+    ],
+)
+@pytest.mark.parametrize("handler_class", [logging.StreamHandler, MozlogHandler])
+def test_declines_while_a_method_of_the_record_path_is_replaced(
+    logger: logging.Logger,
+    monkeypatch: pytest.MonkeyPatch,
+    owner: Any,
+    name: str,
+    handler_class: Any,
+) -> None:
+    """A tool that replaces a logging method on its class sees every record: never skipped."""
+    stream = io.StringIO()
+    handler = handler_class(stream)
+    handler.setFormatter(MozlogFormatter())
+    logger.addHandler(handler)
+    assert write_fields_line(logger, logging.INFO, {"a": 1})
+    monkeypatch.setattr(owner, name, wrapped(getattr(owner, name)))
+    before = stream.getvalue()
+    # The emit of the other handler class is not on this handler's path.
+    other_emit = name == "emit" and owner in (logging.StreamHandler, MozlogHandler)
+    if other_emit and owner is not handler_class:
+        assert write_fields_line(logger, logging.INFO, {"a": 1})
+    else:
+        assert not write_fields_line(logger, logging.INFO, {"a": 1})
+        assert stream.getvalue() == before
+    monkeypatch.undo()
+    assert write_fields_line(logger, logging.INFO, {"a": 1})
+
+
+_REPLACED_BEFORE_IMPORT = """
+import io, logging
+
+def watching(function):
+    return lambda *args, **kwargs: function(*args, **kwargs)
+
+logging.Logger.{name} = watching(logging.Logger.{name})
+from dockerflow.logging import MozlogFormatter
+from dockerflow.logging.direct import write_fields_line
+from dockerflow.logging.records import makes_stock_records
+
+logger = logging.Logger("early")
+handler = logging.StreamHandler(io.StringIO())
+handler.setFormatter(MozlogFormatter())
+logger.addHandler(handler)
+print(write_fields_line(logger, logging.INFO, {{"a": 1}}), makes_stock_records(logger))
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "stock_records"), [("callHandlers", "True"), ("makeRecord", "False")]
+)
+def test_a_method_replaced_before_the_import_turns_the_direct_write_off(
+    name: str, stock_records: str
+) -> None:
+    """Replaced before dockerflow.logging is imported (ddtrace-run, say): never taken for stock."""
+    out = subprocess.run(
+        [sys.executable, "-c", _REPLACED_BEFORE_IMPORT.format(name=name)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    assert out == ["False", stock_records]
+
+
+def test_declines_fields_with_a_standard_attribute_name(logger: logging.Logger) -> None:
+    """A field named like a record attribute would not reach the record as a field."""
+    stream = io.StringIO()
+    logger.addHandler(stream_handler(stream))
+    for name in ("msg", "logger_name", "levelname", "message"):
+        assert not write_fields_line(logger, logging.INFO, {name: "x"})
+    assert stream.getvalue() == ""
+
+
+def test_the_documented_setup_through_propagation_is_written_directly(
+    logger: logging.Logger,
+) -> None:
+    """A parent's one handler with RequestIdLogFilter, reached by propagating: written."""
+    stream = io.StringIO()
+    handler = stream_handler(stream)
+    handler.addFilter(RequestIdLogFilter())
+    logger.parent.addHandler(handler)  # type: ignore[union-attr]
+    assert write_fields_line(logger, logging.INFO, dict(FIELDS))
+    direct = stream.getvalue()
+    logger.handle(make_fields_record(logger, logging.INFO, __file__, 0, "", "f", dict(FIELDS)))
+    assert without_timestamp(direct) == without_timestamp(stream.getvalue()[len(direct) :])
+
+
+def test_propagation_turned_off_ends_the_walk(logger: logging.Logger) -> None:
+    """A parent's handler is not reached when the logger does not propagate."""
+    stream, parents = io.StringIO(), io.StringIO()
+    logger.addHandler(stream_handler(stream))
+    logger.parent.addHandler(stream_handler(parents))  # type: ignore[union-attr]
+    assert not write_fields_line(logger, logging.INFO, {"a": 1})
+    logger.propagate = False
+    assert write_fields_line(logger, logging.INFO, {"a": 1})
+    assert stream.getvalue()
+    assert parents.getvalue() == ""
 
 
 def test_declines_a_logger_subclass() -> None:
@@ -271,28 +436,42 @@ def test_a_stream_that_fails_goes_to_handle_error(logger: logging.Logger) -> Non
     logger.addHandler(handler)
     assert write_fields_line(logger, logging.INFO, dict(FIELDS))
     (record,) = seen
-    assert (record.name, record.levelno, record.path) == (logger.name, logging.INFO, "/items/42")
+    assert (record.name, record.levelno, record.getMessage()) == (logger.name, logging.INFO, "")
+    assert {name: getattr(record, name) for name in FIELDS} == FIELDS
+
+
+def test_a_recursion_error_reaches_the_caller(logger: logging.Logger) -> None:
+    """As StreamHandler.emit does, a RecursionError is not swallowed by handleError."""
+
+    class Deep(io.StringIO):
+        def write(self, text: str) -> int:
+            raise RecursionError("too deep")
+
+    logger.addHandler(stream_handler(Deep()))
+    with pytest.raises(RecursionError):
+        write_fields_line(logger, logging.INFO, {"a": 1})
 
 
 def test_the_line_is_written_under_the_handler_lock(logger: logging.Logger) -> None:
-    """While another thread holds the handler's lock, the line waits for it."""
-    stream = io.StringIO()
+    """While the line is written, another thread cannot take the handler's lock."""
+    others_could_lock: list[bool] = []
+
+    class Watching(io.StringIO):
+        def write(self, text: str) -> int:
+            def try_lock() -> None:
+                taken = handler.lock.acquire(blocking=False)  # type: ignore[union-attr]
+                if taken:
+                    handler.lock.release()  # type: ignore[union-attr]
+                others_could_lock.append(taken)
+
+            other = threading.Thread(target=try_lock)
+            other.start()
+            other.join(timeout=10)
+            return super().write(text)
+
+    stream = Watching()
     handler = stream_handler(stream)
     logger.addHandler(handler)
-    done = threading.Event()
-
-    def write() -> None:
-        write_fields_line(logger, logging.INFO, {"a": 1})
-        done.set()
-
-    handler.acquire()
-    try:
-        thread = threading.Thread(target=write)
-        thread.start()
-        assert not done.wait(0.3)
-        assert stream.getvalue() == ""
-    finally:
-        handler.release()
-    thread.join(timeout=10)
-    assert done.is_set()
+    assert write_fields_line(logger, logging.INFO, {"a": 1})
+    assert others_could_lock == [False]
     assert json.loads(stream.getvalue())["Fields"] == {"a": 1}

@@ -126,6 +126,20 @@ def test_handler_reports_a_stream_that_fails_and_keeps_going(isolated_logger, ca
     assert "disk full" in capsys.readouterr().err
 
 
+def test_handler_does_not_flush_a_falsy_stream(isolated_logger):
+    """As StreamHandler.flush: a stream that tests false is written to, not flushed."""
+
+    class Empty(CountingStream):
+        def __len__(self) -> int:
+            return 0
+
+    stream = Empty()
+    isolated_logger.addHandler(MozlogHandler(stream))
+    isolated_logger.info("kept")
+    assert json.loads(stream.getvalue())["Fields"]["msg"] == "kept"
+    assert stream.flushes == 0
+
+
 def test_handler_writes_to_a_stream_without_flush(isolated_logger):
     """A stream with write() only is written to, as StreamHandler allows."""
 

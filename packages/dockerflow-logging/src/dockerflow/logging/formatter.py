@@ -110,6 +110,8 @@ class MozlogFormatter(logging.Formatter):
         :meth:`format` output.
         """
         try:
+            # The envelope format() writes for such a record; the tests hold
+            # the two to the same bytes.
             key = (name, levelno, self.logger_name, os.getpid() if logging.logProcesses else None)
             prefix = self._prefixes.get(key)
             if prefix is None:

@@ -48,5 +48,5 @@ def write_line(handler: logging.StreamHandler, line: str) -> None:  # type: igno
         handler.flush()
     else:
         flush = getattr(stream, "flush", None)
-        if flush is not None:
+        if stream and flush is not None:
             flush()

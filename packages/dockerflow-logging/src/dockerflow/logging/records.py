@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from itertools import islice
+from types import FunctionType
 from typing import Any
 
 _INIT_ATTRS = tuple(logging.LogRecord("", logging.INFO, "", 0, "", (), None).__dict__)
@@ -22,7 +23,14 @@ STANDARD_RECORD_ATTRS = frozenset(_INIT_ATTRS) | {
 }
 
 _LogRecord = logging.LogRecord
-_MAKE_RECORD = logging.Logger.makeRecord
+_found_make_record = logging.Logger.makeRecord
+# The standard library's own, or None when something replaced it before this
+# import (ddtrace wraps it to add fields): then no logger makes stock records.
+_MAKE_RECORD = (
+    _found_make_record
+    if type(_found_make_record) is FunctionType and _found_make_record.__module__ == "logging"
+    else None
+)
 _N_INIT = len(_INIT_ATTRS)
 # Standard attributes that can be set after the extras.
 _LATE_ATTRS = STANDARD_RECORD_ATTRS - frozenset(_INIT_ATTRS)
