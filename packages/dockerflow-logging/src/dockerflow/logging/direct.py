@@ -16,59 +16,55 @@ from typing import Any
 
 from .formatter import MozlogFormatter
 from .handler import MozlogHandler, write_line
-from .records import STANDARD_RECORD_ATTRS, makes_stock_records
+from .records import STANDARD_RECORD_ATTRS
 from .request_id import RequestIdLogFilter
 
 __all__ = ["write_fields_line"]
 
 _Logger = logging.Logger
+# Handlers whose emit is known: format, write the line and its terminator,
+# flush. Subclasses (FileHandler, ...) may do more, and are not taken.
+_PLAIN_HANDLERS = (logging.StreamHandler, MozlogHandler)
 
 
-def _logging_path() -> tuple[Any, ...]:
-    """Methods every record runs through, besides the handler's and ``makeRecord``.
+def _record_path(handler_class: Any) -> tuple[Any, ...]:
+    """The record factory and the methods a record would run through to ``handler_class``.
 
-    Tools that watch logging replace such methods, on the class or on an
-    instance (Sentry's integration replaces ``Logger.callHandlers``): then the
-    record is made as usual. Read attribute by attribute, a third of the cost
-    of ``getattr`` over a table.
+    Tools that watch logging replace such methods (Sentry's integration
+    replaces ``Logger.callHandlers``, ddtrace wraps ``makeRecord``): then the
+    record is made as usual.
     """
     return (
+        logging.getLogRecordFactory(),
+        _Logger.makeRecord,
         _Logger.handle,
         _Logger.callHandlers,
         _Logger.filter,
+        handler_class.handle,
+        handler_class.filter,
+        handler_class.format,
+        handler_class.emit,
         MozlogFormatter.format,
         RequestIdLogFilter.filter,
     )
 
 
-# Handlers whose emit is known: format, write the line and its terminator,
-# flush. Subclasses (FileHandler, ...) may do more, and are not taken.
-_PLAIN_HANDLERS = (logging.StreamHandler, MozlogHandler)
-_LOGGER_METHODS = frozenset({"handle", "callHandlers", "filter", "makeRecord"})
-_HANDLER_METHODS = frozenset({"handle", "filter", "format", "emit", "flush", "acquire"})
-_FORMATTER_METHODS = frozenset({"format", "format_fields"})
-
-
-def _handler_path(handler_class: Any) -> tuple[Any, ...]:
-    return (handler_class.handle, handler_class.filter, handler_class.format, handler_class.emit)
-
-
-def _are_own(functions: tuple[Any, ...]) -> bool:
-    """Plain functions of the standard library's logging or of this package."""
-    return all(
-        type(function) is types.FunctionType
-        and (function.__module__ == "logging" or function.__module__.startswith(f"{__package__}."))
-        for function in functions
+def _is_original(path: tuple[Any, ...]) -> bool:
+    """The standard factory, and plain functions of logging or of this package."""
+    factory, *methods = path
+    return factory is logging.LogRecord and all(
+        type(method) is types.FunctionType
+        and (method.__module__ == "logging" or method.__module__.startswith(f"{__package__}."))
+        for method in methods
     )
 
 
-# Taken when this module is imported. Where something had replaced one of
-# them already, the direct write is off for the process (or that handler).
-_ORIGINAL_LOGGING_PATH = _logging_path() if _are_own(_logging_path()) else None
-_ORIGINAL_HANDLER_PATHS = {
-    handler_class: _handler_path(handler_class)
+# Taken when this module is imported. A handler class missing here had one
+# of them replaced already: the direct write is off for it.
+_ORIGINAL_RECORD_PATHS = {
+    handler_class: path
     for handler_class in _PLAIN_HANDLERS
-    if _are_own(_handler_path(handler_class))
+    if _is_original(path := _record_path(handler_class))
 }
 
 
@@ -96,13 +92,15 @@ def write_fields_line(logger: logging.Logger, level: int, fields: dict[str, Any]
     ``logger.isEnabledFor(level)``. A stream that fails goes to the handler's
     ``handleError`` with a record made then (without a path or function name).
     """
+    logger_attrs = logger.__dict__
     if (
-        type(logger) is not logging.Logger
+        type(logger) is not _Logger
         or logger.filters
-        or not makes_stock_records(logger)
-        or _logging_path() != _ORIGINAL_LOGGING_PATH
-        or not _LOGGER_METHODS.isdisjoint(logger.__dict__)
         or not STANDARD_RECORD_ATTRS.isdisjoint(fields)
+        # A method replaced on the instance (a test's mock, say).
+        or "handle" in logger_attrs
+        or "callHandlers" in logger_attrs
+        or "filter" in logger_attrs
     ):
         return False
     handler = None
@@ -117,17 +115,24 @@ def write_fields_line(logger: logging.Logger, level: int, fields: dict[str, Any]
     if handler is None:
         return False
     handler_class = type(handler)
-    original_path = _ORIGINAL_HANDLER_PATHS.get(handler_class)
+    formatter = handler.formatter
     if (
-        original_path is None  # not a plain handler
-        or _handler_path(handler_class) != original_path
+        _record_path(handler_class) != _ORIGINAL_RECORD_PATHS.get(handler_class)
         or handler.lock is None
-        or not _HANDLER_METHODS.isdisjoint(handler.__dict__)
+        or type(formatter) is not MozlogFormatter
     ):
         return False
-    formatter = handler.formatter
-    if type(formatter) is not MozlogFormatter or not _FORMATTER_METHODS.isdisjoint(
-        formatter.__dict__
+    handler_attrs = handler.__dict__
+    formatter_attrs = formatter.__dict__
+    if (
+        "handle" in handler_attrs
+        or "filter" in handler_attrs
+        or "format" in handler_attrs
+        or "emit" in handler_attrs
+        or "flush" in handler_attrs
+        or "acquire" in handler_attrs
+        or "format" in formatter_attrs
+        or "format_fields" in formatter_attrs
     ):
         return False
     for handler_filter in handler.filters:
