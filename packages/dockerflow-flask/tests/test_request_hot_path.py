@@ -222,18 +222,23 @@ def test_summary_written_without_a_record_is_the_record_line(
     app: Flask, summary_logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With one plain handler the summary line is written directly, and is the record's line."""
-    Dockerflow(app)
-    client = app.test_client()
     stream = io.StringIO()
     handler = MozlogHandler(stream, name="svc")
     counting = CountingFilter()
     written_directly: list[bool] = []
 
-    def write_fields_line(*args: Any) -> bool:
-        written_directly.append(direct.write_fields_line(*args))
-        return written_directly[-1]
+    def fields_line_writer(*args: Any) -> Any:
+        write = direct.fields_line_writer(*args)
 
-    monkeypatch.setattr(summary_module, "write_fields_line", write_fields_line)
+        def write_line(fields: dict[str, Any]) -> bool:
+            written_directly.append(write(fields))
+            return written_directly[-1]
+
+        return write_line
+
+    monkeypatch.setattr(summary_module, "fields_line_writer", fields_line_writer)
+    Dockerflow(app)
+    client = app.test_client()
     # pytest attached its capture handlers when the test started: for the
     # length of the test, the handler is the only one the summary reaches.
     saved = summary_logger.handlers[:], summary_logger.propagate, summary_logger.level
@@ -260,3 +265,13 @@ def test_summary_written_without_a_record_is_the_record_line(
 
     assert comparable(direct_line) == comparable(record_line)
     assert json.loads(direct_line)["Fields"]["rid"] == "same-id"
+
+
+@pytest.mark.parametrize("log_querystring", [False, True])
+def test_summary_fields_are_the_declared_ones(log_querystring: bool) -> None:
+    """The fields are SUMMARY_FIELDS (and querystring): the names the line writer checked."""
+    summary = summary_module.RequestSummary(Flask(__name__), log_querystring=log_querystring)
+    environ = {"PATH_INFO": "/x", "REQUEST_METHOD": "GET", "QUERY_STRING": "a=1"}
+    fields = summary.fields(environ, 200, 0.0, "rid", "")
+    expected = (*summary_module.SUMMARY_FIELDS, "querystring")
+    assert tuple(fields) == (expected if log_querystring else expected[:-1])

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dockerflow.logging import MozlogFormatter, MozlogHandler, RequestIdLogFilter
-from dockerflow.logging.direct import write_fields_line
+from dockerflow.logging.direct import fields_line_writer, write_fields_line
 from dockerflow.logging.records import make_fields_record
 
 FIELDS = {
@@ -338,7 +338,7 @@ def watching(function):
 
 logging.Logger.{name} = watching(logging.Logger.{name})
 from dockerflow.logging import MozlogFormatter
-from dockerflow.logging.direct import write_fields_line
+from dockerflow.logging.direct import fields_line_writer, write_fields_line
 from dockerflow.logging.records import makes_stock_records
 
 logger = logging.Logger("early")
@@ -475,3 +475,20 @@ def test_the_line_is_written_under_the_handler_lock(logger: logging.Logger) -> N
     assert write_fields_line(logger, logging.INFO, {"a": 1})
     assert others_could_lock == [False]
     assert json.loads(stream.getvalue())["Fields"] == {"a": 1}
+
+
+def test_a_prepared_writer_checks_the_names_once_and_writes_the_same_line(
+    logger: logging.Logger,
+) -> None:
+    """fields_line_writer refuses standard names up front, then writes write_fields_line's line."""
+    with pytest.raises(ValueError, match="msg"):
+        fields_line_writer(logger, logging.INFO, ["path", "msg"])
+    stream = io.StringIO()
+    logger.addHandler(stream_handler(stream))
+    write = fields_line_writer(logger, logging.INFO, FIELDS)
+    assert write(dict(FIELDS))
+    assert write_fields_line(logger, logging.INFO, dict(FIELDS))
+    first, second = stream.getvalue().splitlines()
+    assert without_timestamp(first) == without_timestamp(second)
+    logger.addFilter(OtherFilter())
+    assert not write(dict(FIELDS))  # the set-up is still checked on every call

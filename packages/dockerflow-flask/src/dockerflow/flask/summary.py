@@ -10,7 +10,7 @@ import traceback
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from dockerflow.logging.direct import write_fields_line
+from dockerflow.logging.direct import fields_line_writer
 
 from .record_maker import record_maker
 
@@ -19,9 +19,28 @@ if TYPE_CHECKING:
 
     from flask import Flask
 
-__all__ = ["SUMMARY_LOGGER_NAME", "RequestSummary", "flask_login_user_id", "request_path"]
+__all__ = [
+    "SUMMARY_FIELDS",
+    "SUMMARY_LOGGER_NAME",
+    "RequestSummary",
+    "flask_login_user_id",
+    "request_path",
+]
 
 SUMMARY_LOGGER_NAME = "request.summary"
+#: The fields of every record; ``querystring`` follows them when it is logged.
+SUMMARY_FIELDS = (
+    "errno",
+    "agent",
+    "lang",
+    "method",
+    "path",
+    "code",
+    "remoteAddressChain",
+    "rid",
+    "t",
+    "uid",
+)
 
 logger = logging.getLogger("dockerflow.flask")
 
@@ -34,6 +53,8 @@ class RequestSummary:
         self.logger = logging.getLogger(SUMMARY_LOGGER_NAME)
         self.log_querystring = log_querystring
         self.make_info_record = record_maker(self.logger, logging.INFO, __file__, "log_response")
+        names = (*SUMMARY_FIELDS, "querystring") if log_querystring else SUMMARY_FIELDS
+        self.write_info_line = fields_line_writer(self.logger, logging.INFO, names)
 
     def log_response(
         self, environ: WSGIEnvironment, status: int, started: float, rid: str, uid: str
@@ -45,7 +66,7 @@ class RequestSummary:
                 fields = self.fields(environ, status, started, rid, uid)
                 # Where the record could only become one line on one plain
                 # handler, that line is written without the record.
-                if not write_fields_line(logger, logging.INFO, fields):
+                if not self.write_info_line(fields):
                     # The logging call without its stack walk (findCaller),
                     # which would only ever name this function; the record
                     # carries the fields dict, which MozlogFormatter then

@@ -10,16 +10,18 @@ makes the record and logs it as usual.
 
 from __future__ import annotations
 
+import functools
 import logging
 import types
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Callable
 
 from .formatter import MozlogFormatter
 from .handler import MozlogHandler, write_line
 from .records import STANDARD_RECORD_ATTRS
 from .request_id import RequestIdLogFilter
 
-__all__ = ["write_fields_line"]
+__all__ = ["fields_line_writer", "write_fields_line"]
 
 _Logger = logging.Logger
 # Handlers whose emit is known: format, write the line and its terminator,
@@ -86,17 +88,39 @@ def write_fields_line(logger: logging.Logger, level: int, fields: dict[str, Any]
       leaves a record with a ``rid`` field unchanged;
     - none of the methods the record would run through is replaced, on its
       class or on the logger, handler or formatter (as error reporting tools
-      do to see every record), and no field has a standard attribute's name.
+      do to see every record);
+    - no field has a standard attribute's name (see :func:`fields_line_writer`).
 
     Otherwise it writes nothing and returns False. The caller has checked
     ``logger.isEnabledFor(level)``. A stream that fails goes to the handler's
     ``handleError`` with a record made then (without a path or function name).
     """
+    if not STANDARD_RECORD_ATTRS.isdisjoint(fields):
+        return False
+    return _write_line(logger, level, fields)
+
+
+def fields_line_writer(
+    logger: logging.Logger, level: int, field_names: Iterable[str]
+) -> Callable[[dict[str, Any]], bool]:
+    """:func:`write_fields_line` of ``logger`` and ``level`` for fields named in ``field_names``.
+
+    For a caller that writes the same fields again and again (a request
+    summary, say): the names are checked once, here, instead of on every
+    call, so the fields passed to the writer must hold no other name. Raises
+    ValueError for a standard attribute's name.
+    """
+    clashes = sorted(STANDARD_RECORD_ATTRS.intersection(field_names))
+    if clashes:
+        raise ValueError(f"field names of standard LogRecord attributes: {clashes}")
+    return functools.partial(_write_line, logger, level)
+
+
+def _write_line(logger: logging.Logger, level: int, fields: dict[str, Any]) -> bool:
     logger_attrs = logger.__dict__
     if (
         type(logger) is not _Logger
         or logger.filters
-        or not STANDARD_RECORD_ATTRS.isdisjoint(fields)
         # A method replaced on the instance (a test's mock, say).
         or "handle" in logger_attrs
         or "callHandlers" in logger_attrs
