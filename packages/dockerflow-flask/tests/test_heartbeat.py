@@ -236,6 +236,27 @@ def test_hanging_check_times_out_and_heartbeat_still_answers(make_app: Any) -> N
     assert elapsed < 0.5 + 5  # generous margin: the point is "not 30 seconds"
 
 
+def test_heartbeat_runs_its_checks_concurrently(make_app: Any) -> None:
+    """Checks that can only pass together (a shared barrier) all pass: they run at the same time."""
+    app = make_app(DOCKERFLOW_CHECK_TIMEOUT=10)
+    dockerflow = Dockerflow(app)
+    # Run one after another, the first check would wait for the others until
+    # the barrier breaks, and fail.
+    all_started = threading.Barrier(3, timeout=5)
+
+    def meets_the_others() -> list[Any]:
+        all_started.wait()
+        return []
+
+    for name in ("first", "second", "third"):
+        dockerflow.check(meets_the_others, name=name)
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.get_json()["checks"] == {"first": "ok", "second": "ok", "third": "ok"}
+    assert response.status_code == 200
+
+
 def test_raising_check_becomes_an_error_without_traceback(app: Flask) -> None:
     """A check that raises is an Error naming the exception, with no traceback in the body."""
     dockerflow = Dockerflow(app)

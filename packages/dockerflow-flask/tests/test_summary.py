@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -311,3 +312,34 @@ def test_flask_login_is_not_imported_when_the_app_does_not_use_it() -> None:
     )
 
     assert result.stdout.strip() == "False"
+
+
+def test_summary_is_written_when_flask_login_is_not_installed() -> None:
+    """Without Flask-Login installed (its import blocked, in a fresh process) uid is ""."""
+    script = textwrap.dedent(
+        """
+        import io, json, logging, sys
+        sys.modules["flask_login"] = None  # what `import flask_login` sees when it is absent
+        from flask import Flask
+        from dockerflow.flask import Dockerflow
+        from dockerflow.logging import JsonLogFormatter
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(JsonLogFormatter(logger_name="plain"))
+        logging.getLogger("request.summary").addHandler(handler)
+        logging.getLogger("request.summary").setLevel(logging.INFO)
+        app = Flask("plain")
+        Dockerflow(app)
+        app.route("/page")(lambda: "page")
+        assert app.test_client().get("/page").status_code == 200
+        print(stream.getvalue())
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [(line["Type"], line["Fields"]["path"], line["Fields"]["uid"]) for line in lines] == [
+        ("request.summary", "/page", "")
+    ]
