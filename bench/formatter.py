@@ -34,7 +34,7 @@ from _upstream import upstream_python
 from formatter_record import SUMMARY_FIELDS, summary_record
 
 from dockerflow.logging import MozlogFormatter
-from dockerflow.logging.records import extra_fields, make_fields_record
+from dockerflow.logging._records import extra_fields, make_fields_record
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "formatter.md"
@@ -217,7 +217,7 @@ def render(
             'what `logger.info("", extra=fields)` makes (`logger.makeRecord`): the',
             "formatter must find the extra attributes among the standard ones and copy",
             "them into a new dict. The *Flask summary record* is what our Flask",
-            "extension emits (`dockerflow.logging.records.make_fields_record`): the same",
+            "extension emits (`dockerflow.logging._records.make_fields_record`): the same",
             "attributes, plus the fields dict it built anyway, which the formatter",
             "encodes as it is after checking that no filter changed the record.",
             "python-dockerflow formats the general record (it has no other path; the",

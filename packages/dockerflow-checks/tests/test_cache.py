@@ -8,7 +8,7 @@ import time
 import pytest
 
 from dockerflow.checks import CheckMessage, CheckRunner, Warning
-from dockerflow.checks.singleflight import SingleFlightCache
+from dockerflow.checks._singleflight import SingleFlightCache
 
 
 def test_concurrent_callers_share_one_run() -> None:

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import ScriptInfo
 
 from dockerflow.flask import Dockerflow, checks
-from dockerflow.flask.cli import dockerflow_cli
+from dockerflow.flask._cli import dockerflow_cli
 
 SHA = "52ce614fbf99540a1bf6228e36be6cef63b4d73b"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dockerflow.flask.version_builder import (
+from dockerflow.flask._version_builder import (
     VERSION_KEYS,
     MissingCommitError,
     build_version_object,

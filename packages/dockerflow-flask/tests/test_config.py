@@ -10,10 +10,10 @@ import pytest
 
 from dockerflow.checks import DEFAULT_CHECK_TIMEOUT, WARNING
 from dockerflow.flask import Dockerflow, DockerflowConfigError
-from dockerflow.flask.config import DEFAULTS
+from dockerflow.flask._config import DEFAULTS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-CONFIG_MODULE = Path(__file__).resolve().parents[1] / "src/dockerflow/flask/config.py"
+CONFIG_MODULE = Path(__file__).resolve().parents[1] / "src/dockerflow/flask/_config.py"
 
 
 def test_init_app_fills_in_every_default(make_app: Any) -> None:
@@ -83,9 +83,9 @@ def test_environment_style_values_are_accepted(
     assert getattr(app.extensions["dockerflow"].config, attribute) == expected
 
 
-@pytest.mark.parametrize("document", [README, CONFIG_MODULE], ids=["README", "config.py"])
+@pytest.mark.parametrize("document", [README, CONFIG_MODULE], ids=["README", "_config.py"])
 def test_every_setting_is_documented_with_its_default(document: Path) -> None:
-    """The README table and config.py's docstring name every key and its default."""
+    """The README table and _config.py's docstring name every key and its default."""
     text = document.read_text(encoding="utf-8")
     for key, default in DEFAULTS.items():
         rows = [line for line in text.splitlines() if f"``{key}``" in line or f"`{key}`" in line]

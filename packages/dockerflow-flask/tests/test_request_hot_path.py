@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import EnvironHeaders
 
 from dockerflow.flask import Dockerflow
-from dockerflow.flask import summary as summary_module
-from dockerflow.flask.record_maker import record_maker
-from dockerflow.flask.request_id import environ_key, request_id_from_environ
-from dockerflow.flask.summary import SUMMARY_LOGGER_NAME
-from dockerflow.logging import MozlogHandler, direct, get_or_generate_request_id
-from dockerflow.logging.records import FieldsLogRecord, extra_fields
+from dockerflow.flask import _summary as summary_module
+from dockerflow.flask._record_maker import record_maker
+from dockerflow.flask._request_id import environ_key, request_id_from_environ
+from dockerflow.flask._summary import SUMMARY_LOGGER_NAME
+from dockerflow.logging import MozlogHandler, _direct as direct, get_or_generate_request_id
+from dockerflow.logging._records import FieldsLogRecord, extra_fields
 
 SUMMARY_FILE = summary_module.__file__
 
@@ -156,7 +156,7 @@ def test_made_record_carries_the_asyncio_task_name(summary_logger: logging.Logge
 
 _FORK_SCRIPT = """
 import logging, os
-from dockerflow.flask.record_maker import record_maker
+from dockerflow.flask._record_maker import record_maker
 
 maker = record_maker(logging.getLogger("fork"), logging.INFO, "fork.py", "f")
 maker({})  # the parent's pid is known before the fork

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask, Response, abort
 
 from dockerflow.flask import Dockerflow
-from dockerflow.flask.views import HEALTH_ENDPOINTS
+from dockerflow.flask._views import HEALTH_ENDPOINTS
 
 Records = Callable[[], "list[logging.LogRecord]"]
 

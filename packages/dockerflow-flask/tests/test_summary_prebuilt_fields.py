@@ -12,7 +12,7 @@ from flask import Flask
 
 from dockerflow.flask import Dockerflow
 from dockerflow.logging import MozlogFormatter, RequestIdLogFilter
-from dockerflow.logging.records import FieldsLogRecord, extra_fields
+from dockerflow.logging._records import FieldsLogRecord, extra_fields
 
 
 class KeepRecords(logging.Handler):

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dockerflow.logging import MozlogFormatter, MozlogHandler, RequestIdLogFilter
-from dockerflow.logging.direct import fields_line_writer, write_fields_line
-from dockerflow.logging.records import make_fields_record
+from dockerflow.logging._direct import fields_line_writer, write_fields_line
+from dockerflow.logging._records import make_fields_record
 
 FIELDS = {
     "errno": 0,
@@ -338,8 +338,8 @@ def watching(function):
 
 logging.Logger.{name} = watching(logging.Logger.{name})
 from dockerflow.logging import MozlogFormatter
-from dockerflow.logging.direct import fields_line_writer, write_fields_line
-from dockerflow.logging.records import makes_stock_records
+from dockerflow.logging._direct import fields_line_writer, write_fields_line
+from dockerflow.logging._records import makes_stock_records
 
 logger = logging.Logger("early")
 handler = logging.StreamHandler(io.StringIO())

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dockerflow.logging import MozlogFormatter
-from dockerflow.logging.records import STANDARD_RECORD_ATTRS
+from dockerflow.logging._records import STANDARD_RECORD_ATTRS
 
 
 class BadRepr:

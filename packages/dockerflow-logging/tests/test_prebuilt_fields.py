@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dockerflow.logging import MozlogFormatter, RequestIdLogFilter, request_id_context
-from dockerflow.logging.encoding import make_encoder
-from dockerflow.logging.records import (
+from dockerflow.logging._encoding import make_encoder
+from dockerflow.logging._records import (
     STANDARD_RECORD_ATTRS,
     FieldsLogRecord,
     extra_fields,

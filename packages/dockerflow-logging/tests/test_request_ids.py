@@ -23,7 +23,7 @@ from dockerflow.logging import (
     get_or_generate_request_id,
     request_id_context,
 )
-from dockerflow.logging.request_id import new_request_id
+from dockerflow.logging._request_id import new_request_id
 
 
 def is_uuid4(value: str) -> bool:
@@ -245,7 +245,7 @@ def test_new_request_ids_are_rfc_4122_version_4_uuid_text():
 
 _FORK_SCRIPT = """
 import os
-from dockerflow.logging.request_id import new_request_id
+from dockerflow.logging._request_id import new_request_id
 
 new_request_id()  # the parent now holds ids made ahead
 read_end, write_end = os.pipe()

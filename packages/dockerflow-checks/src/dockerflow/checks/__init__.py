@@ -7,7 +7,7 @@ checks live in :mod:`dockerflow.checks.sqlalchemy`,
 
 from __future__ import annotations
 
-from .masking import mask_credentials
+from ._masking import mask_credentials
 from .messages import (
     CRITICAL,
     DEBUG,
@@ -32,8 +32,8 @@ from .registry import (
     register,
     register_partial,
 )
-from .results import ChecksResults
-from .runner import (
+from ._results import ChecksResults
+from ._runner import (
     DEFAULT_CHECK_TIMEOUT,
     CheckRunner,
     run_checks,

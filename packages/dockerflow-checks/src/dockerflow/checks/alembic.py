@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from dockerflow import health
 
-from .masking import mask_credentials
+from ._masking import mask_credentials
 from .messages import CheckMessage, Info, Warning
 from .sqlalchemy import engine_of
 

@@ -9,7 +9,7 @@ import redis
 
 from dockerflow import health
 
-from .masking import mask_credentials
+from ._masking import mask_credentials
 from .messages import CheckMessage, Error
 
 __all__ = ["check_redis_connected"]

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from dockerflow import health
 
-from .masking import mask_credentials
+from ._masking import mask_credentials
 from .messages import CheckMessage, Error
 
 __all__ = ["check_database_connected", "engine_of"]

@@ -7,8 +7,8 @@ signals in :mod:`dockerflow.flask.signals`.
 
 from __future__ import annotations
 
-from .config import DockerflowConfigError
-from .extension import Dockerflow
-from .state import DockerflowState, HeartbeatResult
+from ._config import DockerflowConfigError
+from ._extension import Dockerflow
+from ._state import DockerflowState, HeartbeatResult
 
 __all__ = ["Dockerflow", "DockerflowConfigError", "DockerflowState", "HeartbeatResult"]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .extension import Dockerflow
+from ._extension import Dockerflow
 
 __all__ = ["Dockerflow"]

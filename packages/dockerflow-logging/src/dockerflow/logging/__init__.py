@@ -21,10 +21,10 @@ A drop-in replacement for python-dockerflow's ``dockerflow.logging``::
 
 from __future__ import annotations
 
-from .formatter import JsonLogFormatter, MozlogFormatter
-from .handler import MozlogHandler
-from .request_id import RequestIdLogFilter, get_or_generate_request_id, request_id_context
-from .tracebacks import safer_format_traceback
+from ._formatter import JsonLogFormatter, MozlogFormatter
+from ._handler import MozlogHandler
+from ._request_id import RequestIdLogFilter, get_or_generate_request_id, request_id_context
+from ._tracebacks import safer_format_traceback
 
 __all__ = [
     "JsonLogFormatter",

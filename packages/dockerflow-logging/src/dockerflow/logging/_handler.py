@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import TextIO
 
-from .formatter import MozlogFormatter
+from ._formatter import MozlogFormatter
 
 _STREAM_HANDLER_FLUSH = logging.StreamHandler.flush
 

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any, Callable, cast
 from dockerflow.logging import request_id_context
 from flask import got_request_exception, request, request_finished
 
-from .app_globals import globals_class_with_request_id
-from .request_id import (
+from ._app_globals import globals_class_with_request_id
+from ._request_id import (
     REQUEST_ID_ENVIRON_KEY,
     environ_key,
     request_id_from_environ,
 )
-from .summary import RequestSummary, flask_login_user_id
+from ._summary import RequestSummary, flask_login_user_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from flask import Flask, Request, Response
 
-    from .state import DockerflowState
+    from ._state import DockerflowState
 
 __all__ = [
     "REQUEST_ID_ENVIRON_KEY",

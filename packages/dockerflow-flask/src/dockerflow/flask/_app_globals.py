@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from dockerflow.logging import request_id_context
 from flask import has_request_context, request
 
-from .request_id import REQUEST_ID_ENVIRON_KEY, request_id_from_environ
+from ._request_id import REQUEST_ID_ENVIRON_KEY, request_id_from_environ
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -8,7 +8,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
-from .masking import masked_exc_info
+from ._masking import masked_exc_info
 from .messages import CheckMessage, level_to_text
 
 __all__ = ["CheckOutcome", "ChecksResults", "build_results"]

@@ -24,7 +24,7 @@ from dockerflow.version import VersionFileError
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
-from .version_builder import MissingCommitError, build_version_object, read_git_facts
+from ._version_builder import MissingCommitError, build_version_object, read_git_facts
 
 __all__ = ["dockerflow_cli"]
 

@@ -14,12 +14,12 @@ from typing import Any, Union
 
 from dockerflow import health
 
-from .masking import mask_credentials
+from ._masking import mask_credentials
 from .messages import CheckMessage, Error
-from .pool import WorkerPool
+from ._pool import WorkerPool
 from .registry import CheckFunction
-from .results import CheckOutcome, ChecksResults, build_results
-from .singleflight import SingleFlightCache
+from ._results import CheckOutcome, ChecksResults, build_results
+from ._singleflight import SingleFlightCache
 
 __all__ = [
     "DEFAULT_CHECK_TIMEOUT",

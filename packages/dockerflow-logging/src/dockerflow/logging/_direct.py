@@ -16,10 +16,10 @@ import types
 from collections.abc import Iterable
 from typing import Any, Callable
 
-from .formatter import MozlogFormatter
-from .handler import MozlogHandler, write_line
-from .records import STANDARD_RECORD_ATTRS
-from .request_id import RequestIdLogFilter
+from ._formatter import MozlogFormatter
+from ._handler import MozlogHandler, write_line
+from ._records import STANDARD_RECORD_ATTRS
+from ._request_id import RequestIdLogFilter
 
 __all__ = ["fields_line_writer", "write_fields_line"]
 
@@ -73,7 +73,7 @@ _ORIGINAL_RECORD_PATHS = {
 def write_fields_line(logger: logging.Logger, level: int, fields: dict[str, Any]) -> bool:
     """Write the line ``logger`` would write for a record of ``fields``; tell whether it did.
 
-    The record is the one :func:`~dockerflow.logging.records.make_fields_record`
+    The record is the one :func:`~dockerflow.logging._records.make_fields_record`
     makes with an empty message: ``fields`` are its only extra attributes.
     The line is written, under the handler's lock, only when nothing but that
     line could come of the record:

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from dockerflow.logging.records import FieldsLogRecord, make_fields_record, makes_stock_records
+from dockerflow.logging._records import FieldsLogRecord, make_fields_record, makes_stock_records
 
 __all__ = ["record_maker"]
 
@@ -41,7 +41,7 @@ def record_maker(
     them. The result has the same attributes, in the same order, of the same
     types. ``fields`` must hold no standard attribute name. When the logger
     class or the record factory is replaced, it is
-    :func:`~dockerflow.logging.records.make_fields_record`'s own record.
+    :func:`~dockerflow.logging._records.make_fields_record`'s own record.
     """
     template = logging.LogRecord(logger.name, level, pathname, 0, "", (), None, func).__dict__
 

@@ -15,10 +15,10 @@ from .checks.builtins import (
     check_migrations_applied,
     check_redis_connected,
 )
-from .config import read_config
-from .hooks import install_request_hooks
-from .state import DockerflowState
-from .views import make_blueprint
+from ._config import read_config
+from ._hooks import install_request_hooks
+from ._state import DockerflowState
+from ._views import make_blueprint
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -43,7 +43,7 @@ class Dockerflow:
     or, with an application factory, ``dockerflow = Dockerflow()`` at module
     level and ``dockerflow.init_app(app)`` in the factory. One object can be
     initialised on several apps; each keeps its own state in
-    ``app.extensions["dockerflow"]`` (a :class:`~dockerflow.flask.state.DockerflowState`).
+    ``app.extensions["dockerflow"]`` (a :class:`~dockerflow.flask._state.DockerflowState`).
 
     :param app: the app to initialise now, if any.
     :param db: a Flask-SQLAlchemy ``SQLAlchemy`` object (or an Engine): adds
@@ -88,7 +88,7 @@ class Dockerflow:
     def init_app(self, app: Flask) -> None:
         """Validate the app's ``DOCKERFLOW_*`` config and add endpoints and hooks.
 
-        Raises :class:`~dockerflow.flask.config.DockerflowConfigError` for a bad
+        Raises :class:`~dockerflow.flask._config.DockerflowConfigError` for a bad
         setting and :class:`RuntimeError` when the app already has Dockerflow.
         """
         if EXTENSION_NAME in app.extensions:

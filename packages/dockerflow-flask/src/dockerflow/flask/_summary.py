@@ -10,9 +10,9 @@ import traceback
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from dockerflow.logging.direct import fields_line_writer
+from dockerflow.logging._direct import fields_line_writer
 
-from .record_maker import record_maker
+from ._record_maker import record_maker
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any, Callable
 from dockerflow.version import VersionFileError
 from flask import Blueprint, Response, jsonify, request
 
-from .hooks import leave_out_of_summary
+from ._hooks import leave_out_of_summary
 from .signals import heartbeat_failed, heartbeat_passed
 
 if TYPE_CHECKING:
-    from .state import DockerflowState
+    from ._state import DockerflowState
 
 __all__ = ["HEALTH_ENDPOINTS", "ErrorEndpointCalled", "make_blueprint"]
 

@@ -51,7 +51,7 @@ from typing import Any
 
 from dockerflow.checks import CRITICAL, DEBUG, DEFAULT_CHECK_TIMEOUT, ERROR, INFO, WARNING
 
-from .details import DetailsAccess, IPNetwork
+from ._details import DetailsAccess, IPNetwork
 
 __all__ = ["DEFAULTS", "DockerflowConfig", "DockerflowConfigError", "read_config"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockerflow.logging.request_id import is_safe_request_id, new_request_id
+from dockerflow.logging._request_id import is_safe_request_id, new_request_id
 
 __all__ = ["REQUEST_ID_ENVIRON_KEY", "environ_key", "request_id_from_environ"]
 
@@ -30,7 +30,7 @@ def request_id_from_environ(environ: Mapping[str, Any], key: str) -> str:
     """The request id sent under ``key`` (see :func:`environ_key`), or a new one.
 
     Read straight from the environ, without scanning the headers; the value
-    is kept only when :func:`~dockerflow.logging.request_id.is_safe_request_id`
+    is kept only when :func:`~dockerflow.logging._request_id.is_safe_request_id`
     accepts it, as in :func:`~dockerflow.logging.get_or_generate_request_id`.
     """
     value = environ.get(key)

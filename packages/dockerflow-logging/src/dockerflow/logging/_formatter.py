@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._text import safe_repr, safe_str
-from .encoding import make_encoder
-from .records import FieldsLogRecord, extra_fields
-from .severity import syslog_severity
-from .tracebacks import safer_format_traceback
+from ._encoding import make_encoder
+from ._records import FieldsLogRecord, extra_fields
+from ._severity import syslog_severity
+from ._tracebacks import safer_format_traceback
 
 _PREFIX_CACHE_SIZE = 256
 
@@ -32,7 +32,7 @@ class MozlogFormatter(logging.Formatter):
     Both encoders give JSON that parses to the same value.
 
     ``format`` never raises: values JSON cannot hold are converted (see
-    :mod:`dockerflow.logging.encoding`), a message whose arguments do not fit
+    :mod:`dockerflow.logging._encoding`), a message whose arguments do not fit
     its format string is logged unformatted with ``msg_args`` and ``msg_error``.
     """
 
@@ -105,7 +105,7 @@ class MozlogFormatter(logging.Formatter):
 
         That is the record of ``logging.getLogger(name)`` at ``levelno`` whose
         only extra attributes are ``fields``, as
-        :func:`~dockerflow.logging.records.make_fields_record` makes it, without
+        :func:`~dockerflow.logging._records.make_fields_record` makes it, without
         making it. Never raises: a failure gives the record's own
         :meth:`format` output.
         """

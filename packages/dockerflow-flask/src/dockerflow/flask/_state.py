@@ -14,8 +14,8 @@ from dockerflow.version import VersionFileError
 if TYPE_CHECKING:
     from flask import Flask
 
-    from .config import DockerflowConfig
-    from .extension import Dockerflow
+    from ._config import DockerflowConfig
+    from ._extension import Dockerflow
 
 __all__ = ["DockerflowState", "HeartbeatResult"]
 
