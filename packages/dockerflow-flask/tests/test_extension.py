@@ -33,7 +33,7 @@ def test_state_lives_in_app_extensions_not_on_the_object(app: Flask) -> None:
 
     assert isinstance(state, DockerflowState)
     assert state.app is app
-    assert state.extension is dockerflow
+    assert state.registry is dockerflow.registry
     assert not hasattr(dockerflow, "app")
 
 

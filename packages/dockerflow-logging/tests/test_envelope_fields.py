@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import socket
@@ -227,6 +228,80 @@ def test_exception_info_gives_error_and_traceback(formatter, make_record, parse_
     assert fields["traceback"].startswith("Uncaught exception:\n")
     assert "test_exception_info_gives_error_and_traceback" in fields["traceback"]
     assert fields["traceback"].endswith("ValueError('bad\\nvalue')\n")
+
+
+def test_traceback_includes_the_chained_causes_in_the_standard_order(
+    formatter, make_record, parse_line
+):
+    """raise ... from, and an exception raised while handling another, are all in the traceback."""
+
+    def connect() -> None:
+        raise OSError("connection refused")
+
+    try:
+        try:
+            connect()
+        except OSError as exc:
+            try:
+                raise LookupError("no replica") from exc
+            except LookupError:
+                raise RuntimeError("query failed")  # noqa: B904 - the implicit context is the point
+    except RuntimeError:
+        record = make_record("failed", level=logging.ERROR, exc_info=sys.exc_info())
+    traceback_text = parse_line(formatter.format(record))["Fields"]["traceback"]
+
+    order = [
+        traceback_text.index("OSError('connection refused')"),
+        traceback_text.index("The above exception was the direct cause of the following"),
+        traceback_text.index("LookupError('no replica')"),
+        traceback_text.index("During handling of the above exception, another exception"),
+        traceback_text.index("RuntimeError('query failed')"),
+    ]
+    assert order == sorted(order)
+    assert "in connect" in traceback_text  # the frames of the first link
+    assert traceback_text.startswith("Uncaught exception:\n")
+    assert traceback_text.count("Uncaught exception:") == 1
+
+
+def test_a_suppressed_context_is_left_out(formatter, make_record, parse_line):
+    """raise ... from None hides the context, as the standard library's traceback does."""
+    try:
+        try:
+            raise KeyError("internal")
+        except KeyError:
+            raise ValueError("public") from None
+    except ValueError:
+        record = make_record("failed", level=logging.ERROR, exc_info=sys.exc_info())
+    traceback_text = parse_line(formatter.format(record))["Fields"]["traceback"]
+    assert "internal" not in traceback_text
+    assert "ValueError('public')" in traceback_text
+
+
+def test_a_cyclic_exception_chain_still_gives_one_line(formatter, make_record, parse_line):
+    first, second = ValueError("first"), ValueError("second")
+    first.__cause__, second.__cause__ = second, first
+    record = make_record("cycle", level=logging.ERROR, exc_info=(ValueError, first, None))
+    traceback_text = parse_line(formatter.format(record))["Fields"]["traceback"]
+    assert traceback_text.count("ValueError('second')") == 1
+
+
+def test_stack_info_is_kept_in_the_stack_field(encoder, parse_line):
+    """logger.info(..., stack_info=True): the stack the standard formatter prints is in Fields."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(MozlogFormatter(encoder=encoder))
+    logger = logging.getLogger("test.stack_info")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("where am I", stack_info=True)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+    fields = parse_line(stream.getvalue().strip())["Fields"]
+    assert fields["stack"].startswith("Stack (most recent call last):")
+    assert "test_stack_info_is_kept_in_the_stack_field" in fields["stack"]
+    assert fields["msg"] == "where am I"
 
 
 def test_exception_info_without_exception_adds_nothing(formatter, make_record, parse_line):

@@ -12,6 +12,7 @@ import warnings
 import pytest
 
 from dockerflow.logging import (
+    JsonLogFormatter,
     MozlogFormatter,
     MozlogHandler,
     request_id_context,
@@ -53,18 +54,28 @@ def test_handler_defaults_to_stdout_and_dockerflow(isolated_logger, capsys, pars
     assert parse_line(out.strip())["Logger"] == "Dockerflow"
 
 
-def test_handler_leaves_records_unchanged(isolated_logger):
-    """The handler does not write logger_name on records other handlers will see."""
+def test_handler_name_is_the_records_logger_name_as_in_python_dockerflow(isolated_logger):
+    """The handler's name goes onto each record as logger_name, which other handlers see."""
     seen: list[logging.LogRecord] = []
 
     class Spy(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             seen.append(record)
 
-    isolated_logger.addHandler(MozlogHandler(io.StringIO()))
+    isolated_logger.addHandler(MozlogHandler(io.StringIO(), name="billing"))
     isolated_logger.addHandler(Spy())
     isolated_logger.info("x")
-    assert not hasattr(seen[0], "logger_name")
+    assert seen[0].logger_name == "billing"  # type: ignore[attr-defined]
+
+
+def test_handler_name_wins_over_the_formatters_logger_name(isolated_logger, parse_line):
+    """A formatter with another logger_name set on the handler still writes the handler's name."""
+    stream = io.StringIO()
+    handler = MozlogHandler(stream, name="billing")
+    handler.setFormatter(JsonLogFormatter(logger_name="something-else"))
+    isolated_logger.addHandler(handler)
+    isolated_logger.info("x")
+    assert parse_line(stream.getvalue().strip())["Logger"] == "billing"
 
 
 class CountingStream(io.StringIO):

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
-import subprocess
-import sys
-import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -21,9 +17,9 @@ from hypothesis import strategies as st
 from dockerflow.logging import (
     RequestIdLogFilter,
     get_or_generate_request_id,
+    new_request_id,
     request_id_context,
 )
-from dockerflow.logging._request_id import new_request_id
 
 
 def is_uuid4(value: str) -> bool:
@@ -241,59 +237,6 @@ def test_new_request_ids_are_rfc_4122_version_4_uuid_text():
     random_places = [place for place in range(36) if place not in (8, 13, 14, 18, 19, 23)]
     for place in random_places:
         assert {value[place] for value in ids} == set("0123456789abcdef"), place
-
-
-_FORK_SCRIPT = """
-import os
-from dockerflow.logging._request_id import new_request_id
-
-new_request_id()  # the parent now holds ids made ahead
-read_end, write_end = os.pipe()
-pid = os.fork()
-if pid == 0:
-    os.write(write_end, " ".join(new_request_id() for _ in range(8)).encode())
-    os._exit(0)
-os.close(write_end)
-with os.fdopen(read_end, "rb") as pipe:
-    child_ids = pipe.read().decode().split()
-os.waitpid(pid, 0)
-print(" ".join(child_ids))
-print(" ".join(new_request_id() for _ in range(200)))
-"""
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_a_forked_child_never_repeats_its_parents_ids():
-    """Ids made ahead in the parent are dropped in a forked child (gunicorn --preload)."""
-    # A fresh interpreter with one thread: forking this test process could
-    # copy the threads other tests started.
-    out = subprocess.run(
-        [sys.executable, "-c", _FORK_SCRIPT], capture_output=True, text=True, timeout=60, check=True
-    ).stdout.splitlines()
-    child_ids, parent_ids = out[0].split(), out[1].split()
-    assert len(child_ids) == 8
-    assert all(is_uuid4(value) for value in child_ids)
-    assert set(child_ids).isdisjoint(parent_ids)
-
-
-def test_threads_never_get_the_same_id():
-    """Threads drawing ids at once (batches refilled under them) get distinct ids."""
-    per_thread = 500
-    results: list[list[str]] = []
-    start = threading.Barrier(8)
-
-    def draw() -> None:
-        start.wait(timeout=10)
-        results.append([new_request_id() for _ in range(per_thread)])
-
-    threads = [threading.Thread(target=draw) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    ids = [value for batch in results for value in batch]
-    assert len(ids) == 8 * per_thread
-    assert len(set(ids)) == len(ids)
 
 
 def test_dict_views_are_searched_in_any_case():

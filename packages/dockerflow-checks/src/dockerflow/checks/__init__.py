@@ -8,6 +8,13 @@ checks live in :mod:`dockerflow.checks.sqlalchemy`,
 from __future__ import annotations
 
 from ._masking import mask_credentials
+from ._results import ChecksResults
+from ._runner import (
+    DEFAULT_CHECK_TIMEOUT,
+    CheckRunner,
+    run_checks,
+    run_checks_async,
+)
 from .messages import (
     CRITICAL,
     DEBUG,
@@ -31,13 +38,6 @@ from .registry import (
     get_checks,
     register,
     register_partial,
-)
-from ._results import ChecksResults
-from ._runner import (
-    DEFAULT_CHECK_TIMEOUT,
-    CheckRunner,
-    run_checks,
-    run_checks_async,
 )
 
 __all__ = [

@@ -15,11 +15,11 @@ from typing import Any, Union
 from dockerflow import health
 
 from ._masking import mask_credentials
-from .messages import CheckMessage, Error
 from ._pool import WorkerPool
-from .registry import CheckFunction
 from ._results import CheckOutcome, ChecksResults, build_results
 from ._singleflight import SingleFlightCache
+from .messages import CheckMessage, Error
+from .registry import CheckFunction
 
 __all__ = [
     "DEFAULT_CHECK_TIMEOUT",

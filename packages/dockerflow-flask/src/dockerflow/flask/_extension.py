@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from collections.abc import Iterable, Mapping
@@ -9,16 +10,17 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, overload
 
 from dockerflow.checks import CheckRegistry, get_checks
 from dockerflow.version import get_version
+from flask import current_app, has_request_context
 
+from ._config import read_config
+from ._middleware import RequestMiddleware, current_request_scope, flask_login_user_id
+from ._state import DockerflowState
+from ._views import make_blueprint
 from .checks.builtins import (
     check_database_connected,
     check_migrations_applied,
     check_redis_connected,
 )
-from ._config import read_config
-from ._hooks import install_request_hooks
-from ._state import DockerflowState
-from ._views import make_blueprint
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -65,6 +67,10 @@ class Dockerflow:
         silenced_checks: Iterable[str] | None = None,
         version_path: str | os.PathLike[str] | None = None,
     ) -> None:
+        self.logger = logging.getLogger("dockerflow.flask")
+        """The logger of the extension's own messages (its level and handlers are the app's)."""
+        self.summary_logger = logging.getLogger("request.summary")
+        """The logger of the ``request.summary`` records."""
         self.registry = CheckRegistry()
         """The checks of this object only (module-level ones run in every app)."""
         self.silenced_checks: list[str] = list(silenced_checks or ())
@@ -86,9 +92,9 @@ class Dockerflow:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Validate the app's ``DOCKERFLOW_*`` config and add endpoints and hooks.
+        """Validate the app's ``DOCKERFLOW_*`` config and add the endpoints and request path.
 
-        Raises :class:`~dockerflow.flask._config.DockerflowConfigError` for a bad
+        Raises :class:`~dockerflow.flask.DockerflowConfigError` for a bad
         setting and :class:`RuntimeError` when the app already has Dockerflow.
         """
         if EXTENSION_NAME in app.extensions:
@@ -97,10 +103,48 @@ class Dockerflow:
         version_path = self.version_path
         if version_path is None:
             version_path = os.path.dirname(app.root_path)
-        state = DockerflowState(self, app, config, version_path)
+        state = DockerflowState(
+            app,
+            config,
+            version_path,
+            registry=self.registry,
+            silenced_checks=self.silenced_checks,
+            version_loader=self._current_version_loader,
+        )
         app.register_blueprint(make_blueprint(state))
-        install_request_hooks(app, state)
+        app.wsgi_app = RequestMiddleware(  # type: ignore[method-assign]
+            app,
+            header_name=config.request_id_header_name,
+            summary_logger=self.summary_logger,
+            summary_extra=self.summary_extra,
+            log_querystring=config.summary_log_querystring,
+            summarise_health_endpoints=config.summary_log_health_endpoints,
+        )
         app.extensions[EXTENSION_NAME] = state
+
+    def summary_extra(self) -> dict[str, Any]:
+        """The fields of the current request's ``request.summary`` record.
+
+        Called once per request inside its request context, when the response
+        is final (or an exception ended the view). Override it to add, change
+        or remove fields; what it returns is what is logged::
+
+            class AcmeDockerflow(Dockerflow):
+                def summary_extra(self):
+                    fields = super().summary_extra()
+                    fields["client"] = flask.request.headers.get("X-Client", "")
+                    return fields
+        """
+        return current_request_scope().summary_fields(uid=_text_or_empty(self.user_id()))
+
+    def user_id(self) -> str | None:
+        """The ``uid`` of the current request: Flask-Login's current user id, else "".
+
+        Override it to take the id from elsewhere; ``None`` logs as "".
+        """
+        if not has_request_context() or getattr(current_app, "login_manager", None) is None:
+            return ""
+        return flask_login_user_id()
 
     @overload
     def check(self, func: CheckT, name: str | None = None) -> CheckT: ...
@@ -131,9 +175,8 @@ class Dockerflow:
         self._version_callback = func
         return func
 
-    @property
-    def version_loader(self) -> VersionCallback:
-        """The function that loads the version object from the version path."""
+    def _current_version_loader(self) -> VersionCallback:
+        """The version callback, else :func:`dockerflow.version.get_version`."""
         return self._version_callback or get_version
 
     def init_check(self, check: Callable[..., Any], obj: Any) -> None:
@@ -156,3 +199,7 @@ class Dockerflow:
             stacklevel=2,
         )
         return {**get_checks(), **self.registry.get_checks()}
+
+
+def _text_or_empty(user_id: Any) -> str:
+    return "" if user_id is None else str(user_id)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from dockerflow.checks import CheckRunner, get_checks, level_to_text
+from dockerflow.checks import CheckRegistry, CheckRunner, get_checks, level_to_text
 from dockerflow.version import VersionFileError
 
 if TYPE_CHECKING:
     from flask import Flask
 
     from ._config import DockerflowConfig
-    from ._extension import Dockerflow
 
 __all__ = ["DockerflowState", "HeartbeatResult"]
 
@@ -41,17 +40,27 @@ class DockerflowState:
     """
 
     def __init__(
-        self, extension: Dockerflow, app: Flask, config: DockerflowConfig, version_path: str
+        self,
+        app: Flask,
+        config: DockerflowConfig,
+        version_path: str,
+        *,
+        registry: CheckRegistry,
+        silenced_checks: Collection[str],
+        version_loader: Callable[[], Callable[[str], Any]],
     ) -> None:
-        self.extension = extension
         self.app = app
         self.config = config
         self.version_path = version_path
+        self.registry = registry
+        """The checks of the app's ``Dockerflow`` object (it may add more later)."""
+        self.silenced_checks = silenced_checks
+        # The extension's current version loader: a version_callback may be
+        # set after init_app.
+        self._version_loader = version_loader
         self.runner = CheckRunner(
             timeout=config.check_timeout, cache_ttl=config.heartbeat_cache_ttl
         )
-        # Receivers this app connected to Flask signals (held weakly by blinker).
-        self.signal_receivers: list[Callable[..., Any]] = []
         # name -> (check, wrapper): the runner knows a check by its callable's
         # identity (cache key, "still running"), so each wrapper is made once.
         self._wrappers: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {}
@@ -65,7 +74,7 @@ class DockerflowState:
         Checks registered with :func:`dockerflow.checks.register` come first;
         those of this app's ``Dockerflow`` object win a name clash.
         """
-        checks = {**get_checks(), **self.extension.registry.get_checks()}
+        checks = {**get_checks(), **self.registry.get_checks()}
         wrapped: dict[str, Callable[[], Any]] = {}
         with self._wrappers_lock:
             for name, check in checks.items():
@@ -81,9 +90,7 @@ class DockerflowState:
         ``details`` says whether the body includes ``details``; None follows
         ``DOCKERFLOW_HEARTBEAT_DETAILS``.
         """
-        results = self.runner.run(
-            self.get_checks(), silenced_check_ids=self.extension.silenced_checks
-        )
+        results = self.runner.run(self.get_checks(), silenced_check_ids=self.silenced_checks)
         payload: dict[str, Any] = {
             "status": level_to_text(results.level),
             "checks": results.statuses,
@@ -105,7 +112,7 @@ class DockerflowState:
         cannot read or parse it (a broken file is not cached: it is read again
         on the next call).
         """
-        loader = self.extension.version_loader
+        loader = self._version_loader()
         cached = self._version
         if cached is None or cached[0] is not loader:
             cached = (loader, _load(loader, self.version_path))

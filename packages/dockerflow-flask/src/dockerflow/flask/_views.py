@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from dockerflow.version import VersionFileError
 from flask import Blueprint, Response, jsonify, request
 
-from ._hooks import leave_out_of_summary
 from .signals import heartbeat_failed, heartbeat_passed
 
 if TYPE_CHECKING:
     from ._state import DockerflowState
 
-__all__ = ["HEALTH_ENDPOINTS", "ErrorEndpointCalled", "make_blueprint"]
+__all__ = ["ErrorEndpointCalled", "make_blueprint"]
 
 BLUEPRINT_NAME = "dockerflow"
-#: The endpoints ``DOCKERFLOW_SUMMARY_LOG_HEALTH_ENDPOINTS = False`` leaves out of the summary.
-HEALTH_ENDPOINTS = frozenset(
-    f"{BLUEPRINT_NAME}.{name}" for name in ("version", "heartbeat", "lbheartbeat")
-)
 
 logger = logging.getLogger("dockerflow.flask")
 
@@ -88,23 +82,9 @@ def make_blueprint(state: DockerflowState) -> Blueprint:
         logger.error("The /__error__ endpoint was called")
         raise ErrorEndpointCalled("This is a test exception from the /__error__ endpoint.")
 
-    health_routes = (
-        ("/__version__", "version", version),
-        ("/__heartbeat__", "heartbeat", heartbeat),
-        ("/__lbheartbeat__", "lbheartbeat", lbheartbeat),
-    )
-    summarised = state.config.summary_log_health_endpoints
-    for rule, name, view in health_routes:
-        blueprint.add_url_rule(rule, name, view if summarised else _left_out_of_summary(view))
+    blueprint.add_url_rule("/__version__", "version", version)
+    blueprint.add_url_rule("/__heartbeat__", "heartbeat", heartbeat)
+    blueprint.add_url_rule("/__lbheartbeat__", "lbheartbeat", lbheartbeat)
     if state.config.enable_error_endpoint:
         blueprint.add_url_rule("/__error__", "error", error)
     return blueprint
-
-
-def _left_out_of_summary(view: Callable[[], Response]) -> Callable[[], Response]:
-    @functools.wraps(view)
-    def unsummarised_view() -> Response:
-        leave_out_of_summary(request.environ)
-        return view()
-
-    return unsummarised_view

@@ -23,7 +23,13 @@ from __future__ import annotations
 
 from ._formatter import JsonLogFormatter, MozlogFormatter
 from ._handler import MozlogHandler
-from ._request_id import RequestIdLogFilter, get_or_generate_request_id, request_id_context
+from ._request_id import (
+    RequestIdLogFilter,
+    get_or_generate_request_id,
+    is_safe_request_id,
+    new_request_id,
+    request_id_context,
+)
 from ._tracebacks import safer_format_traceback
 
 __all__ = [
@@ -32,6 +38,8 @@ __all__ = [
     "MozlogHandler",
     "RequestIdLogFilter",
     "get_or_generate_request_id",
+    "is_safe_request_id",
+    "new_request_id",
     "request_id_context",
     "safer_format_traceback",
 ]

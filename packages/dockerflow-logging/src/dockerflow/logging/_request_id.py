@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
+import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
@@ -21,64 +21,10 @@ MAX_REQUEST_ID_LENGTH = 128
 # back in a response header.
 _SAFE_REQUEST_ID = re.compile(rf"[!#-&(-_a-~]{{1,{MAX_REQUEST_ID_LENGTH}}}")
 
-# A random hex digit -> the RFC 4122 variant digit (binary 10xx) with the same
-# two low bits: 8, 9, a or b, each as likely as before.
-_VARIANT_DIGIT = bytes.maketrans(b"0123456789abcdef", b"89ab" * 4)
-_UUID_TEXT_LENGTH = 36
-
-
-def _text_position(digit: int) -> int:
-    """Where hex digit ``digit`` (0-31) of an id goes in its text, past the hyphens."""
-    return digit + (digit >= 8) + (digit >= 12) + (digit >= 16) + (digit >= 20)
-
-
-# Digit 12 becomes the version (4, already in the template); digit 16 becomes
-# the variant digit made from it with _VARIANT_DIGIT; the others are copied.
-_COPIED_DIGITS = [(digit, _text_position(digit)) for digit in range(32) if digit not in (12, 16)]
-_VARIANT_POSITION = _text_position(16)
-
-
-# Ids made ahead, a batch at a time: one os.urandom call per batch instead of
-# one per request. Process-wide (ids are unique whatever asks for them);
-# list.pop and list.extend are atomic, so threads never get the same id, and
-# a forked child drops what it inherited, so it never repeats its parent's.
-_ID_BATCH_SIZE = 64
-_spare_ids: list[str] = []
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_spare_ids.clear)
-
 
 def new_request_id() -> str:
-    """Return a new random request id: the text of a version 4 UUID.
-
-    The same form and randomness as ``str(uuid.uuid4())`` (16 bytes from
-    :func:`os.urandom`, version and variant bits set), without building a
-    :class:`uuid.UUID`.
-    """
-    try:
-        return _spare_ids.pop()
-    except IndexError:
-        pass
-    batch = _make_request_ids(_ID_BATCH_SIZE)
-    request_id = batch.pop()
-    _spare_ids.extend(batch)
-    return request_id
-
-
-def _make_request_ids(count: int) -> list[str]:
-    # The ids are laid out one after another in one buffer, filled one digit
-    # position at a time: each slice assignment copies that digit of every
-    # id at once, in C, instead of formatting each id in Python.
-    digits = os.urandom(16 * count).hex().encode("ascii")
-    text = bytearray(b"00000000-0000-4000-8000-000000000000" * count)
-    for digit, position in _COPIED_DIGITS:
-        text[position::_UUID_TEXT_LENGTH] = digits[digit::32]
-    text[_VARIANT_POSITION::_UUID_TEXT_LENGTH] = digits[16::32].translate(_VARIANT_DIGIT)
-    ids = text.decode("ascii")
-    return [
-        ids[start : start + _UUID_TEXT_LENGTH]
-        for start in range(0, _UUID_TEXT_LENGTH * count, _UUID_TEXT_LENGTH)
-    ]
+    """A new random request id: ``str(uuid.uuid4())``."""
+    return str(uuid.uuid4())
 
 
 def is_safe_request_id(value: str) -> bool:

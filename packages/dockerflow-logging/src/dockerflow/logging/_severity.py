@@ -22,6 +22,8 @@ def syslog_severity(levelno: object) -> int:
     an error and a level 60 critical; anything below ``DEBUG``, or not a
     number, is debug.
     """
+    if type(levelno) is int and levelno in SYSLOG_SEVERITY:
+        return SYSLOG_SEVERITY[levelno]
     if not isinstance(levelno, (int, float)):
         return SYSLOG_SEVERITY[logging.DEBUG]
     for threshold in (logging.CRITICAL, logging.ERROR, logging.WARNING, logging.INFO):

@@ -1,0 +1,345 @@
+"""The request path in the WSGI stacks real services build: streaming, middleware, nesting."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from typing import Any, Callable
+
+import pytest
+from flask import Flask, Response, g, request, stream_with_context
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.test import EnvironBuilder
+
+from dockerflow.flask import Dockerflow
+from dockerflow.logging import RequestIdLogFilter
+
+Records = Callable[[], "list[logging.LogRecord]"]
+
+
+@pytest.fixture
+def app_records() -> Iterator[list[logging.LogRecord]]:
+    """Records of the ``app`` logger, each with the rid RequestIdLogFilter gives it then."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    handler.addFilter(RequestIdLogFilter())
+    logger = logging.getLogger("app")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)
+
+
+def call_wsgi(app: Any, path: str, **environ: Any) -> tuple[str, dict[str, str], bytes]:
+    """Call ``app`` as a WSGI server does: iterate the body, then close it."""
+    builder = EnvironBuilder(path=path, headers=environ.pop("headers", None))
+    wsgi_environ = builder.get_environ()
+    wsgi_environ.update(environ)
+    sent: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        sent.update(status=status, headers=dict(headers))
+        return lambda data: None
+
+    body = app(wsgi_environ, start_response)
+    try:
+        data = b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+    return sent["status"], sent["headers"], data
+
+
+@pytest.mark.parametrize("with_context", [False, True], ids=["generator", "stream_with_context"])
+def test_records_logged_while_the_body_streams_carry_the_request_id(
+    app: Flask, app_records: list[logging.LogRecord], with_context: bool
+) -> None:
+    """The server iterates the body after the view returned: the id is still set then,
+    and in the teardown that stream_with_context runs when the body is closed."""
+    log = logging.getLogger("app")
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        log.info("teardown")
+
+    @app.get("/stream")
+    def stream() -> Response:
+        def chunks() -> Iterator[str]:
+            for number in range(3):
+                log.info("chunk %d", number)
+                yield f"{number}\n"
+
+        return Response(stream_with_context(chunks()) if with_context else chunks())
+
+    Dockerflow(app)
+    status, _, body = call_wsgi(app, "/stream", headers={"X-Request-ID": "streamed"})
+
+    assert (status, body) == ("200 OK", b"0\n1\n2\n")
+    messages = [(record.getMessage(), record.rid) for record in app_records]  # type: ignore[attr-defined]
+    chunks = [("chunk 0", "streamed"), ("chunk 1", "streamed"), ("chunk 2", "streamed")]
+    teardowns = [("teardown", "streamed")] * (2 if with_context else 1)
+    assert sorted(messages) == sorted(chunks + teardowns)
+    assert [record.rid for record in app_records] == ["streamed"] * len(messages)  # type: ignore[attr-defined]
+
+
+def test_the_request_id_is_reset_once_the_body_is_closed(app: Flask) -> None:
+    from dockerflow.logging import request_id_context
+
+    @app.get("/stream")
+    def stream() -> Response:
+        return Response(iter(["a", "b"]))
+
+    Dockerflow(app)
+    call_wsgi(app, "/stream", headers={"X-Request-ID": "gone-after"})
+
+    assert request_id_context.get() is None
+
+
+def test_a_dispatched_path_is_logged_as_it_arrived(app: Flask, summary_records: Records) -> None:
+    """DispatcherMiddleware installed before Dockerflow: the summary has the full path."""
+
+    def metrics(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['SCRIPT_NAME']}|{environ['PATH_INFO']}".encode()]
+
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/metrics": metrics})  # type: ignore[method-assign]
+    Dockerflow(app)
+
+    status, headers, body = call_wsgi(app, "/metrics/extra", headers={"X-Request-ID": "m-1"})
+
+    assert (status, body, headers["X-Request-ID"]) == ("200 OK", b"/metrics|/extra", "m-1")
+    (record,) = summary_records()
+    assert (record.path, record.code, record.rid) == ("/metrics/extra", 200, "m-1")
+
+
+@pytest.mark.parametrize("order", ["proxy-fix-inside", "proxy-fix-outside"])
+def test_the_address_chain_ends_with_the_real_peer_behind_proxy_fix(
+    app: Flask, summary_records: Records, order: str
+) -> None:
+    """ProxyFix rewrites REMOTE_ADDR to the client: the chain still lists client, then proxy."""
+
+    @app.get("/who")
+    def who() -> str:
+        return str(request.remote_addr)
+
+    if order == "proxy-fix-inside":
+        app.wsgi_app = ProxyFix(app.wsgi_app)  # type: ignore[method-assign]
+        Dockerflow(app)
+    else:
+        Dockerflow(app)
+        app.wsgi_app = ProxyFix(app.wsgi_app)  # type: ignore[method-assign]
+
+    _, _, body = call_wsgi(
+        app, "/who", headers={"X-Forwarded-For": "203.0.113.9"}, REMOTE_ADDR="10.0.0.2"
+    )
+
+    assert body == b"203.0.113.9"  # what ProxyFix is for
+    (record,) = summary_records()
+    assert record.remoteAddressChain == ["203.0.113.9", "10.0.0.2"]
+
+
+def test_an_app_dispatched_inside_another_shares_its_request_id(
+    make_app: Any, summary_records: Records, app_records: list[logging.LogRecord]
+) -> None:
+    """Outer and inner Dockerflow apps: one request id everywhere, one summary per app."""
+    outer, inner = make_app(), make_app()
+
+    @inner.get("/where")
+    def where() -> str:
+        logging.getLogger("app").info("inner view")
+        return str(g.request_id)
+
+    Dockerflow(inner)
+    outer.wsgi_app = DispatcherMiddleware(outer.wsgi_app, {"/inner": inner})  # type: ignore[method-assign]
+    Dockerflow(outer)
+
+    _, headers, body = call_wsgi(outer, "/inner/where")
+
+    request_id = headers["X-Request-ID"]
+    assert body.decode() == request_id
+    assert [record.rid for record in app_records] == [request_id]  # type: ignore[attr-defined]
+    summaries = sorted((record.path, record.rid) for record in summary_records())
+    assert summaries == [("/inner/where", request_id), ("/where", request_id)]
+
+
+def test_code_is_the_status_an_error_handler_sent(app: Flask, summary_records: Records) -> None:
+    """A view raises and @errorhandler(500) answers 503: the summary says 503."""
+
+    @app.get("/raises")
+    def raises() -> str:
+        raise RuntimeError("kaboom")
+
+    @app.errorhandler(500)
+    def unavailable(error: Exception) -> tuple[str, int]:
+        return "try later", 503
+
+    Dockerflow(app)
+    response = app.test_client().get("/raises")
+
+    assert response.status_code == 503
+    (record,) = summary_records()
+    assert (record.levelno, record.code, record.errno) == (logging.ERROR, 503, 503)
+    assert record.exc_info is not None
+    assert record.exc_info[0] is RuntimeError
+
+
+class UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise ValueError("no text for you")
+
+
+@pytest.mark.parametrize("testing", [False, True])
+def test_an_exception_whose_str_raises_keeps_its_summary(
+    make_app: Any, summary_records: Records, testing: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(TESTING=testing)
+
+    @app.get("/unprintable")
+    def unprintable() -> str:
+        raise UnprintableError
+
+    Dockerflow(app)
+    if testing:
+        with pytest.raises(UnprintableError):
+            app.test_client().get("/unprintable")
+    else:
+        assert app.test_client().get("/unprintable").status_code == 500
+
+    (record,) = summary_records()
+    assert (record.levelno, record.code) == (logging.ERROR, 500)
+    assert "UnprintableError" in record.getMessage()
+    assert "request.summary record failed" not in capsys.readouterr().err
+
+
+def test_a_base_exception_from_the_view_keeps_its_summary(
+    app: Flask, summary_records: Records, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """asyncio.CancelledError is no Exception: Flask lets it through, the summary is written."""
+
+    @app.get("/cancelled")
+    def cancelled() -> str:
+        raise asyncio.CancelledError("client went away")
+
+    Dockerflow(app)
+    with pytest.raises(asyncio.CancelledError):
+        app.test_client().get("/cancelled", headers={"X-Request-ID": "c-1"})
+
+    (record,) = summary_records()
+    assert (record.levelno, record.code, record.rid) == (logging.ERROR, 500, "c-1")
+    assert record.getMessage() == "client went away"
+    assert "request.summary record failed" not in capsys.readouterr().err
+
+
+class TestSummaryHooks:
+    """``summary_extra()`` and ``user_id()`` are overridden by real services."""
+
+    def test_what_summary_extra_returns_is_what_is_logged(
+        self, app: Flask, summary_records: Records
+    ) -> None:
+        class AcmeDockerflow(Dockerflow):
+            def summary_extra(self) -> dict[str, Any]:
+                fields = super().summary_extra()
+                fields["client"] = request.headers.get("X-Client", "")
+                fields["from_g"] = g.get("tenant")
+                fields["agent"] = "hidden"
+                del fields["lang"]
+                return fields
+
+        @app.before_request
+        def tenant() -> None:
+            g.tenant = "acme"
+
+        @app.get("/ok")
+        def ok() -> str:
+            return "ok"
+
+        AcmeDockerflow(app)
+        app.test_client().get("/ok", headers={"X-Client": "mobile", "Accept-Language": "fr"})
+
+        (record,) = summary_records()
+        assert (record.client, record.from_g, record.agent) == ("mobile", "acme", "hidden")
+        assert not hasattr(record, "lang")
+        assert (record.path, record.code) == ("/ok", 200)
+
+    def test_summary_extra_sees_the_final_status_of_an_error(
+        self, app: Flask, summary_records: Records
+    ) -> None:
+        seen: list[tuple[int, bool]] = []
+
+        class Watching(Dockerflow):
+            def summary_extra(self) -> dict[str, Any]:
+                fields = super().summary_extra()
+                seen.append((fields["code"], request.path == "/raises"))
+                return fields
+
+        @app.get("/raises")
+        def raises() -> str:
+            raise RuntimeError("kaboom")
+
+        Watching(app)
+        app.test_client().get("/raises")
+
+        assert seen[-1] == (500, True)
+        (record,) = summary_records()
+        assert (record.levelno, record.errno) == (logging.ERROR, 500)
+
+    def test_an_overridden_user_id_is_the_uid(self, app: Flask, summary_records: Records) -> None:
+        class HeaderUser(Dockerflow):
+            def user_id(self) -> str | None:
+                return request.headers.get("X-User")
+
+        HeaderUser(app)
+        client = app.test_client()
+        client.get("/__lbheartbeat__", headers={"X-User": "u-7"})
+        client.get("/__lbheartbeat__")
+
+        assert [record.uid for record in summary_records()] == ["u-7", ""]
+
+    def test_a_failing_summary_extra_gives_the_default_fields_and_an_error(
+        self, app: Flask, summary_records: Records, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        class Broken(Dockerflow):
+            def summary_extra(self) -> dict[str, Any]:
+                raise KeyError("missing")
+
+        Broken(app)
+        response = app.test_client().get("/__lbheartbeat__", headers={"X-Request-ID": "b-1"})
+
+        assert response.status_code == 200
+        (record,) = summary_records()
+        assert (record.path, record.rid, record.code) == ("/__lbheartbeat__", "b-1", 200)
+        errors = [r for r in caplog.records if r.name == "dockerflow.flask"]
+        assert [r.levelno for r in errors] == [logging.ERROR]
+        assert "summary_extra" in errors[0].getMessage()
+
+    def test_a_field_named_like_a_record_attribute_is_kept_under_another_name(
+        self, app: Flask, summary_records: Records
+    ) -> None:
+        class Clashing(Dockerflow):
+            def summary_extra(self) -> dict[str, Any]:
+                return {**super().summary_extra(), "name": "acme", "msg": "hi"}
+
+        Clashing(app)
+        app.test_client().get("/__lbheartbeat__")
+
+        (record,) = summary_records()
+        assert (record.name, record.getMessage()) == ("request.summary", "")
+        assert (record.name_, record.msg_) == ("acme", "hi")  # type: ignore[attr-defined]
+
+    def test_summary_extra_called_in_a_test_request_context(self, app: Flask) -> None:
+        """python-dockerflow users' tests call it directly: it answers for that request."""
+        dockerflow = Dockerflow(app)
+
+        with app.test_request_context("/some/path", headers={"User-Agent": "t/1"}):
+            fields = dockerflow.summary_extra()
+
+        assert (fields["path"], fields["agent"], fields["uid"]) == ("/some/path", "t/1", "")
