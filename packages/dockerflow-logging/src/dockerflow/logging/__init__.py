@@ -21,6 +21,7 @@ A drop-in replacement for python-dockerflow's ``dockerflow.logging``::
 
 from __future__ import annotations
 
+from ._encoding import SafeJSONEncoder
 from ._formatter import JsonLogFormatter, MozlogFormatter
 from ._handler import MozlogHandler
 from ._request_id import RequestIdLogFilter, get_or_generate_request_id, request_id_context
@@ -31,6 +32,7 @@ __all__ = [
     "MozlogFormatter",
     "MozlogHandler",
     "RequestIdLogFilter",
+    "SafeJSONEncoder",
     "get_or_generate_request_id",
     "request_id_context",
     "safer_format_traceback",
