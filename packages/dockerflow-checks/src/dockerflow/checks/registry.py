@@ -5,21 +5,32 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from typing import Any, Callable, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, TypeVar, overload
+
+from ._results import ChecksResults
+
+if TYPE_CHECKING:
+    from ._runner import run_checks, run_checks_async
 
 __all__ = [
+    "CheckFn",
     "CheckFunction",
     "CheckRegistry",
+    "ChecksResults",
     "clear_checks",
     "default_registry",
     "get_checks",
     "register",
     "register_partial",
+    "run_checks",
+    "run_checks_async",
 ]
 
 logger = logging.getLogger("dockerflow.checks")
 
 CheckFunction = Callable[[], Any]
+#: python-dockerflow's name of :data:`CheckFunction`.
+CheckFn = CheckFunction
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -161,3 +172,13 @@ def get_checks() -> dict[str, CheckFunction]:
 def clear_checks() -> None:
     """Remove every check from :data:`default_registry`."""
     default_registry.clear()
+
+
+def __getattr__(name: str) -> Any:
+    # python-dockerflow's registry module ran the checks too. The runner
+    # imports this module, so its functions are looked up when first used.
+    if name in ("run_checks", "run_checks_async"):
+        from . import _runner
+
+        return getattr(_runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,11 +2,14 @@
 
 ``from dockerflow.flask import Dockerflow`` as with python-dockerflow; the
 check messages live in :mod:`dockerflow.flask.checks` and the heartbeat
-signals in :mod:`dockerflow.flask.signals`.
+signals in :mod:`dockerflow.flask.signals`. :mod:`dockerflow.flask.app` keeps
+python-dockerflow's module of the extension and its other names.
 """
 
 from __future__ import annotations
 
+# python-dockerflow's submodules are attributes of the package once imported.
+from . import app, checks, signals  # noqa: F401
 from ._config import DockerflowConfigError
 from ._extension import Dockerflow
 from ._state import DockerflowState, HeartbeatResult

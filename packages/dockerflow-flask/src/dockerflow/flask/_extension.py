@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import os
 import warnings
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
     from flask import Flask
 
 __all__ = ["Dockerflow", "VersionCallback"]
+
+#: The logger of everything the extension itself logs (python-dockerflow's name).
+LOGGER_NAME = "dockerflow.flask"
+#: The logger of the ``request.summary`` records.
+SUMMARY_LOGGER_NAME = "request.summary"
 
 CheckT = TypeVar("CheckT", bound=Callable[..., Any])
 VersionCallback = Callable[[str], Optional[Mapping[str, Any]]]
@@ -53,9 +60,16 @@ class Dockerflow:
     :param redis: a redis-py client: adds ``check_redis_connected``.
     :param migrate: a Flask-Migrate ``Migrate`` object: adds
         ``check_migrations_applied``.
-    :param silenced_checks: check message ids to leave out of the heartbeat.
+    :param silenced_checks: check message ids to leave out of the heartbeat;
+        a single string is one id. Anything else than strings raises
+        :class:`TypeError`.
     :param version_path: the directory holding ``version.json``; default: the
         parent of the app's ``root_path``.
+
+    ``logger`` is the ``dockerflow.flask`` logger, where the extension logs
+    everything it logs itself, and ``summary_logger`` the ``request.summary``
+    logger. The extension sets neither's level nor handlers: a level the app
+    sets, before or after ``init_app``, is the one that applies.
     """
 
     def __init__(
@@ -67,13 +81,13 @@ class Dockerflow:
         silenced_checks: Iterable[str] | None = None,
         version_path: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.logger = logging.getLogger("dockerflow.flask")
-        """The logger of the extension's own messages (its level and handlers are the app's)."""
-        self.summary_logger = logging.getLogger("request.summary")
-        """The logger of the ``request.summary`` records."""
+        self.logger = logging.getLogger(LOGGER_NAME)
+        """The ``dockerflow.flask`` logger; its level and handlers are the app's."""
+        self.summary_logger = logging.getLogger(SUMMARY_LOGGER_NAME)
+        """The ``request.summary`` logger; its level and handlers are the app's."""
         self.registry = CheckRegistry()
         """The checks of this object only (module-level ones run in every app)."""
-        self.silenced_checks: list[str] = list(silenced_checks or ())
+        self.silenced_checks: list[str] = _check_ids(silenced_checks)
         self.version_path = None if version_path is None else os.fspath(version_path)
         self._version_callback: VersionCallback | None = None
         if db is not None:
@@ -147,28 +161,43 @@ class Dockerflow:
         return flask_login_user_id()
 
     @overload
-    def check(self, func: CheckT, name: str | None = None) -> CheckT: ...
+    def check(self, func: CheckT, name: str | None = None, *, replace: bool = False) -> CheckT: ...
 
     @overload
-    def check(self, func: None = None, name: str | None = None) -> Callable[[CheckT], CheckT]: ...
+    def check(
+        self, func: None = None, name: str | None = None, *, replace: bool = False
+    ) -> Callable[[CheckT], CheckT]: ...
 
     def check(
-        self, func: CheckT | None = None, name: str | None = None
+        self, func: CheckT | None = None, name: str | None = None, *, replace: bool = False
     ) -> CheckT | Callable[[CheckT], CheckT]:
         """Register a check: ``@dockerflow.check`` or ``@dockerflow.check(name=...)``.
 
         The check runs in every app this object is initialised on, and in no
         other. It returns a list of check messages; it may be ``async def``.
-        A second check under a taken name raises :class:`ValueError`.
+
+        A name taken by another check raises :class:`ValueError`, unless
+        ``replace=True``. The same check registered again under its name
+        replaces the earlier registration without an error: the same
+        callable, or the same function defined again (the same ``def``
+        statement run once more, as an app factory does on each call).
         """
         if func is None:
 
             def decorator(func: CheckT) -> CheckT:
-                return self.check(func, name=name)
+                return self.check(func, name=name, replace=replace)
 
             return decorator
-        self.registry.register(func, name=name)
+        self._register(func, name, replace)
         return func
+
+    def _register(self, check: Callable[..., Any], name: str | None, replace: bool) -> None:
+        if not replace and name is None:
+            name = getattr(check, "__name__", None)
+        if not replace and isinstance(name, str):
+            registered = self.registry.get_checks().get(name)
+            replace = registered is not None and _same_definition(registered, check)
+        self.registry.register(check, name=name, replace=replace)
 
     def version_callback(self, func: VersionCallbackT) -> VersionCallbackT:
         """Replace the version loader; it gets the version path and returns a dict or None."""
@@ -187,7 +216,9 @@ class Dockerflow:
             DeprecationWarning,
             stacklevel=2,
         )
-        self.registry.register_partial(check, obj)
+        bound = functools.partial(check, obj)
+        functools.update_wrapper(bound, check)
+        self._register(bound, None, False)
 
     @property
     def checks(self) -> dict[str, Callable[[], Any]]:
@@ -203,3 +234,76 @@ class Dockerflow:
 
 def _text_or_empty(user_id: Any) -> str:
     return "" if user_id is None else str(user_id)
+
+
+def _check_ids(ids: Iterable[str] | str | None) -> list[str]:
+    """``silenced_checks`` as a list of ids: a string is one id, not its characters."""
+    if ids is None:
+        return []
+    if isinstance(ids, str):
+        return [ids]
+    try:
+        listed = list(ids)
+    except TypeError:
+        raise TypeError(
+            f"silenced_checks must be a check id or an iterable of check ids, not {ids!r}"
+        ) from None
+    for check_id in listed:
+        if not isinstance(check_id, str):
+            raise TypeError(f"silenced_checks holds {check_id!r}; check ids are strings")
+    return listed
+
+
+def _same_definition(first: Callable[..., Any], second: Callable[..., Any]) -> bool:
+    """Whether two checks are one: the same object, or made by the same ``def``.
+
+    A function defined inside an app factory is a new object on each call,
+    with the same code object. ``functools.wraps`` wrappers are compared by
+    the function they wrap, partials by their function and the very same
+    arguments (``init_check(check, db)`` with the same ``db``).
+    """
+    if first is second:
+        return True
+    if isinstance(first, functools.partial) or isinstance(second, functools.partial):
+        return (
+            isinstance(first, functools.partial)
+            and isinstance(second, functools.partial)
+            and _same_arguments(first, second)
+            and _same_definition(first.func, second.func)
+        )
+    code = _code(first)
+    if code is None or code is not _code(second):
+        return False
+    # A decorator without functools.wraps gives each function it wraps the
+    # same code: the functions they close over tell two such checks apart.
+    return all(
+        _code(a) is _code(b)
+        for a, b in zip(_closed_over(first), _closed_over(second))
+        if inspect.isfunction(a) or inspect.isfunction(b)
+    )
+
+
+def _code(func: Any) -> Any:
+    """The code object of ``func`` (of the function it wraps), or None."""
+    return getattr(inspect.unwrap(func), "__code__", None)
+
+
+def _same_arguments(first: functools.partial[Any], second: functools.partial[Any]) -> bool:
+    """Whether two partials hold the very same argument objects."""
+    args, keywords = first.args, first.keywords
+    return (
+        len(args) == len(second.args)
+        and all(a is b for a, b in zip(args, second.args))
+        and keywords.keys() == second.keywords.keys()
+        and all(keywords[key] is second.keywords[key] for key in keywords)
+    )
+
+
+def _closed_over(func: Any) -> list[Any]:
+    values = []
+    for cell in getattr(inspect.unwrap(func), "__closure__", None) or ():
+        try:
+            values.append(cell.cell_contents)
+        except ValueError:  # a cell not filled yet
+            values.append(None)
+    return values

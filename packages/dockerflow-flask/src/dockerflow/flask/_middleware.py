@@ -46,7 +46,9 @@ __all__ = [
     "RequestMiddleware",
     "RequestScope",
     "current_request_scope",
+    "environ_key",
     "flask_login_user_id",
+    "request_id_of",
 ]
 
 #: The WSGI environ key holding the request's id, for code outside Flask and
@@ -171,7 +173,7 @@ class RequestMiddleware:
     ) -> None:
         self.wsgi_app: WSGIApplication = app.wsgi_app
         self.header_name = header_name
-        self.header_key = _environ_key(header_name)
+        self.header_key = environ_key(header_name)
         self.summary_logger = summary_logger
         self.summary_extra = summary_extra
         self.log_querystring = log_querystring
@@ -180,7 +182,7 @@ class RequestMiddleware:
         app.teardown_request(self._take_summary_fields)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request_id = _request_id(environ, self.header_key)
+        request_id = request_id_of(environ, self.header_key)
         environ[REQUEST_ID_ENVIRON_KEY] = request_id
         scope = RequestScope(environ, request_id, log_querystring=self.log_querystring)
         scope.summarised = self.summarise_health_endpoints or scope.path not in HEALTH_PATHS
@@ -311,7 +313,7 @@ class _BodyWithRequestId:
             self.on_close()  # the summary of a deferred start_response
 
 
-def _request_id(environ: WSGIEnvironment, header_key: str) -> str:
+def request_id_of(environ: WSGIEnvironment, header_key: str) -> str:
     """The id an outer Dockerflow app gave the request, else the safe client id, else a new one."""
     outer = environ.get(REQUEST_ID_ENVIRON_KEY)
     if isinstance(outer, str):
@@ -333,7 +335,7 @@ def _set_g_request_id(header_key: str) -> Callable[[], None]:
         """
         request_id = request_id_context.get()
         if request_id is None:  # dispatched without the middleware
-            request_id = _request_id(request.environ, header_key)
+            request_id = request_id_of(request.environ, header_key)
         namespace = g._get_current_object()  # one proxy lookup, not four
         if namespace.get("request_id") in (None, namespace.get("_request_id")):
             namespace.request_id = request_id
@@ -360,7 +362,7 @@ def flask_login_user_id() -> str:
     return "" if user_id is None else str(user_id)
 
 
-def _environ_key(header_name: str) -> str:
+def environ_key(header_name: str) -> str:
     """The WSGI environ key of a header: ``HTTP_X_REQUEST_ID`` for ``X-Request-ID``."""
     key = header_name.upper().replace("-", "_")
     return key if key in _UNPREFIXED else f"HTTP_{key}"

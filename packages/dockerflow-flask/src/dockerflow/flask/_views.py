@@ -79,7 +79,7 @@ def make_blueprint(state: DockerflowState) -> Blueprint:
 
     def error() -> Response:
         """Log an error and raise, to check that errors reach the logs and trackers."""
-        logger.error("The /__error__ endpoint was called")
+        logger.error("The __error__ endpoint was called")
         raise ErrorEndpointCalled("This is a test exception from the /__error__ endpoint.")
 
     blueprint.add_url_rule("/__version__", "version", version)

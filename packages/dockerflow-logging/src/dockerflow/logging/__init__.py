@@ -21,6 +21,7 @@ A drop-in replacement for python-dockerflow's ``dockerflow.logging``::
 
 from __future__ import annotations
 
+from ._encoding import SafeJSONEncoder
 from ._formatter import JsonLogFormatter, MozlogFormatter
 from ._handler import MozlogHandler
 from ._request_id import (
@@ -37,6 +38,7 @@ __all__ = [
     "MozlogFormatter",
     "MozlogHandler",
     "RequestIdLogFilter",
+    "SafeJSONEncoder",
     "get_or_generate_request_id",
     "is_safe_request_id",
     "new_request_id",

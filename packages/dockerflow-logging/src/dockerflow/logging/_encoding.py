@@ -240,3 +240,15 @@ def make_encoder(name: str | None = None) -> JsonEncoder | OrjsonEncoder:
         if name == "orjson":
             raise
         return JsonEncoder()
+
+
+class SafeJSONEncoder(json.JSONEncoder):
+    """python-dockerflow's ``json.JSONEncoder``: an object JSON cannot hold becomes its ``repr``.
+
+    For ``json.dumps(value, cls=SafeJSONEncoder)`` in code written for
+    python-dockerflow; the formatter does not use it.
+    """
+
+    def default(self, o: Any) -> str:
+        """``repr(o)`` (a placeholder naming the type when ``repr`` raises)."""
+        return safe_repr(o)

@@ -1,0 +1,40 @@
+"""Fixtures of the python-dockerflow compatibility tests.
+
+These tests are written against python-dockerflow's documentation and public
+API (read on Read the Docs and in its source), as a service written for it
+would use them; none of its tests are copied.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from dockerflow.checks import default_registry
+
+#: The loggers python-dockerflow's Flask extension wrote to.
+EXTENSION_LOGGERS = ("dockerflow.flask", "request.summary")
+
+
+@pytest.fixture(autouse=True)
+def _clean_default_registry() -> Iterator[None]:
+    """Leave the module-level check registry as each test found it."""
+    before = default_registry.get_checks()
+    yield
+    default_registry.clear()
+    for name, check in before.items():
+        default_registry.register(check, name=name)
+
+
+@pytest.fixture(autouse=True)
+def _restore_extension_loggers() -> Iterator[None]:
+    """Undo what a test did to the extension's loggers (level, handlers)."""
+    loggers = [logging.getLogger(name) for name in EXTENSION_LOGGERS]
+    saved = [(logger.level, list(logger.handlers), logger.propagate) for logger in loggers]
+    yield
+    for logger, (level, handlers, propagate) in zip(loggers, saved):
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
