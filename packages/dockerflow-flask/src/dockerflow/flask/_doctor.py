@@ -126,11 +126,11 @@ def check_version(state: Any) -> RuleResult:
     problems = [problem for problem in _version_problems(version) if problem]
     if problems:
         fix = (
-            "Build it from the CI's facts: flask dockerflow version --write PATH picks up "
+            f"Build it from the CI's facts: flask dockerflow version --write {where} picks up "
             "the commit, tag, repository and build URL of GitHub Actions, CircleCI, GitLab "
             "CI or Taskcluster, or take --commit, --version, --source and --build."
         )
-        return RuleResult(rule, FAIL, "; ".join(problems), fix)
+        return RuleResult(rule, FAIL, f"{where}: " + "; ".join(problems), fix)
     release = f"version {version['version']!r}" if version["version"] else "no release version"
     return RuleResult(
         rule, PASS, f"commit {version['commit']}, {release}, source {version['source']}"
@@ -348,7 +348,7 @@ def check_summary_logging() -> RuleResult:
         wrong = "; ".join(f"{verdict.handler}: {verdict.problem}" for verdict in wrong_ones)
         return RuleResult(rule, FAIL, f"the record reaches {wrong}{passed_by}", fix)
     writers = ", ".join(verdict.handler for verdict in mozlog)
-    detail = f"the record reaches {writers}, writing mozlog JSON"
+    detail = f"the record reaches {writers}, writing mozlog JSON{passed_by}"
     if others:
         detail += "; also " + "; ".join(f"{item.handler} ({item.problem})" for item in others)
     return RuleResult(rule, PASS, detail)

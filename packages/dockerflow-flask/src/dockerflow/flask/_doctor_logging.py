@@ -116,23 +116,38 @@ def _why_not_enabled(logger: logging.Logger) -> str | None:
 
 def _describe(handler: logging.Handler, logger: logging.Logger | None = None) -> str:
     stream = getattr(handler, "stream", None)
-    target = f"({getattr(stream, 'name', type(stream).__name__)})" if stream is not None else ""
+    target = f"({_stream_name(stream)})" if stream is not None else ""
     if logger is None:
         return f"{type(handler).__name__}{target}"
     owner = "the root logger" if logger is logging.root else f"the {logger.name!r} logger"
     return f"{type(handler).__name__}{target} on {owner}"
 
 
-def _writes_to_console(handler: logging.Handler) -> bool:
-    stream = getattr(handler, "stream", None)
+def _stream_name(stream: Any) -> str:
+    console = _console_name(stream)
+    if console is not None:
+        return console
+    name = getattr(stream, "name", None)
+    return name if isinstance(name, str) else type(stream).__name__
+
+
+def _console_name(stream: Any) -> str | None:
+    """``<stdout>`` or ``<stderr>`` when ``stream`` writes to one (a test runner's capture too)."""
     if stream is None:
-        return False
-    if any(stream is console for console in (sys.stdout, sys.stderr)):
-        return True
+        return None
+    if stream is sys.stdout:
+        return "<stdout>"
+    if stream is sys.stderr:
+        return "<stderr>"
     try:
-        return stream.fileno() in (1, 2)
+        descriptor = stream.fileno()
     except Exception:  # StringIO and friends have no file descriptor
-        return False
+        return None
+    return {1: "<stdout>", 2: "<stderr>"}.get(descriptor)
+
+
+def _writes_to_console(handler: logging.Handler) -> bool:
+    return _console_name(getattr(handler, "stream", None)) is not None
 
 
 def _judge(handler: logging.Handler, where: str, record: logging.LogRecord) -> HandlerVerdict:
@@ -156,6 +171,8 @@ def _judge(handler: logging.Handler, where: str, record: logging.LogRecord) -> H
 def _mozlog_problem(line: str) -> str | None:
     """What keeps ``line`` from being a mozlog request.summary object, or None."""
     shown = line if len(line) <= 80 else line[:77] + "..."
+    if not line.strip():
+        return "it writes only the message, which a summary does not have: no fields at all"
     if "\n" in line.rstrip("\n"):
         return f"it writes more than one line per record: {shown!r}"
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 
 __all__ = ["FAIL", "PASS", "SKIP", "DoctorReport", "RuleResult"]
@@ -47,32 +46,23 @@ class DoctorReport:
     def failures(self) -> tuple[RuleResult, ...]:
         return tuple(result for result in self.results if result.failed)
 
-    def render(self, width: int = 100) -> str:
-        """The report as the command prints it: one block per rule, then a summary line."""
+    def render(self) -> str:
+        """The report as the command prints it: a line per rule, its fix under it, a summary."""
         name_width = max(len(result.rule) for result in self.results)
         lines = []
         for result in self.results:
-            head = f"{result.outcome.upper():4}  {result.rule:<{name_width}}  "
-            indent = " " * len(head)
             lines.append(
-                textwrap.fill(result.detail, width, initial_indent=head, subsequent_indent=indent)
+                f"{result.outcome.upper():4}  {result.rule:<{name_width}}  {result.detail}"
             )
             if result.fix:
-                lines.append(
-                    textwrap.fill(
-                        result.fix,
-                        width,
-                        initial_indent=indent + "fix: ",
-                        subsequent_indent=indent + "     ",
-                        break_long_words=False,
-                        break_on_hyphens=False,
-                    )
-                )
+                lines.append(f"{'':4}  {'':<{name_width}}  fix: {result.fix}")
         failures = self.failures
         if failures:
             names = ", ".join(result.rule for result in failures)
             lines.append(f"{len(failures)} of {len(self.results)} rules failed: {names}")
         else:
             checked = sum(result.outcome == PASS for result in self.results)
-            lines.append(f"No rule failed: {checked} passed, {len(self.results) - checked} skipped.")
+            lines.append(
+                f"No rule failed: {checked} passed, {len(self.results) - checked} skipped."
+            )
         return "\n".join(lines)
