@@ -1,4 +1,4 @@
-"""A real project on disk for the doctor's tests: package, version.json, gunicorn config, logging."""
+"""A real project on disk for the doctor tests: package, version.json, gunicorn config, logging."""
 
 from __future__ import annotations
 

@@ -109,7 +109,7 @@ def test_app_without_the_extension_fails_with_one_result(project):
 
 
 def test_watchers_are_removed_after_the_doctor(project, redis_url):
-    """The redis pool's method and SQLAlchemy's pool events are as before once the doctor is done."""
+    """The redis pool and SQLAlchemy's pool events are as before once the doctor is done."""
     client = redis.Redis.from_url(redis_url)
     app, _ = sqlite_app(project)
     app.extensions["cache"] = client
@@ -311,7 +311,7 @@ def test_heartbeat_wrapped_by_an_after_request_hook_fails(project):
 
 
 def test_heartbeat_slower_than_the_check_timeout_fails(project):
-    """A hook that blocks longer than the check timeout plus a second fails, without waiting it out."""
+    """A hook blocking past the check timeout plus a second fails, without waiting it out."""
     app, _ = sqlite_app(project, DOCKERFLOW_CHECK_TIMEOUT=0.2)
 
     @app.before_request
