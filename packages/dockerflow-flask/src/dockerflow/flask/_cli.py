@@ -4,7 +4,8 @@
 exits 0 when they pass, 1 when they fail: a container ``HEALTHCHECK`` or a
 Kubernetes exec probe needs no HTTP client in the image. ``flask dockerflow
 version`` prints the version object ``/__version__`` serves; with ``--write``
-it builds ``version.json`` from the CI or build environment instead.
+it builds ``version.json`` from the CI or build environment instead. ``flask
+dockerflow doctor`` checks the app against the Dockerflow rules.
 
 The group reaches the extension only through ``app.extensions["dockerflow"]``
 (``run_heartbeat()`` and ``load_version()``).
@@ -24,6 +25,8 @@ from dockerflow.version import VersionFileError
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
+from ._doctor import examine
+from ._doctor_backends import import_backend, redis_clients_of
 from ._version_builder import MissingCommitError, build_version_object, read_git_facts
 
 __all__ = ["dockerflow_cli"]
@@ -38,7 +41,9 @@ class NotSetUpError(click.ClickException):
     exit_code = NOT_SET_UP
 
 
-dockerflow_cli = AppGroup("dockerflow", help="Dockerflow heartbeat and version.json.")
+dockerflow_cli = AppGroup(
+    "dockerflow", help="Dockerflow heartbeat, version.json and compliance check."
+)
 
 
 def _extension_state() -> Any:
@@ -160,3 +165,49 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+@dockerflow_cli.command("doctor")
+@click.option(
+    "--gunicorn-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="gunicorn config file (default: gunicorn.conf.py here, then in the app's project dir).",
+)
+@click.option(
+    "--uwsgi-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="uWSGI ini file (default: uwsgi.ini here, then in the app's project dir).",
+)
+@click.option(
+    "--backend",
+    "backends",
+    multiple=True,
+    metavar="MODULE:NAME",
+    help="A redis client to watch during /__lbheartbeat__, besides those in app.extensions.",
+)
+def doctor_command(
+    gunicorn_config: Path | None, uwsgi_config: Path | None, backends: tuple[str, ...]
+) -> None:
+    """Check the app against the Dockerflow rules and say what to fix.
+
+    Checks version.json, /__heartbeat__, /__lbheartbeat__ (with the backing
+    services watched), where request.summary logs go, and whether the
+    gunicorn or uWSGI configuration listens on $PORT. Exits 0 when no rule
+    fails and 1 when one does.
+    """
+    _extension_state()
+    try:
+        redis_clients = redis_clients_of((spec, import_backend(spec)) for spec in backends)
+    except (ImportError, AttributeError, ValueError, TypeError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--backend") from exc
+    report = examine(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        redis_clients=redis_clients,
+        gunicorn_config=gunicorn_config,
+        uwsgi_config=uwsgi_config,
+    )
+    click.echo(report.render())
+    if not report.passed:
+        raise click.exceptions.Exit(1)
