@@ -241,6 +241,20 @@ def test_lbheartbeat_pinging_redis_from_app_extensions_fails(project, redis_url)
     client.delete("doctor-test:requests")
 
 
+def test_lbheartbeat_pinging_the_redis_client_of_dockerflow_redis_fails(project, redis_url):
+    """The client given to Dockerflow(redis=...) is found through the app's registered check."""
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    app = support.project_app(project)
+    Dockerflow(app, redis=client)
+
+    @app.before_request
+    def touch_cache() -> None:
+        client.ping()
+
+    result = failure(app, "/__lbheartbeat__")
+    assert "the argument of the check 'check_redis_connected'" in result.detail
+
+
 def test_lbheartbeat_redis_client_given_as_backend_is_watched(project, redis_url):
     """A client kept elsewhere is watched when given with backends=; a single-connection one too."""
     client = redis.Redis.from_url(redis_url, socket_timeout=5, single_connection_client=True)

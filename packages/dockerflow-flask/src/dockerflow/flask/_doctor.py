@@ -70,7 +70,8 @@ def examine(
             "Create it with Dockerflow(app) or dockerflow.init_app(app).",
         )
         return DoctorReport((result,))
-    clients = _unique([*find_redis_clients(app.extensions), *redis_clients])
+    found = find_redis_clients(app.extensions, state.registry.get_checks())
+    clients = _unique([*found, *redis_clients])
     search_dirs = _unique_paths([Path.cwd(), Path(app.root_path).parent])
     return DoctorReport(
         (

@@ -10,12 +10,15 @@ instrument redis-py; the wrapper counts the call and calls through, so the
 real client still talks to the real server.
 
 The doctor knows the redis clients that are values of ``app.extensions``
-(Flask-Redis's ``redis``, or one an app stores there itself) and those given
-to it explicitly.
+(Flask-Redis's ``redis``, or one an app stores there itself), those the app's
+checks were registered with (``Dockerflow(redis=...)``,
+``registry.register_partial(check, client)``) and those given to it
+explicitly.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -82,14 +85,21 @@ def _is_redis_client(candidate: Any, pool_class: type) -> bool:
     return isinstance(pool, pool_class)
 
 
-def find_redis_clients(extensions: Mapping[str, Any]) -> list[RedisClient]:
-    """The redis-py clients among the values of ``app.extensions``."""
+def find_redis_clients(
+    extensions: Mapping[str, Any], checks: Mapping[str, Callable[..., Any]]
+) -> list[RedisClient]:
+    """The redis-py clients among the values of ``app.extensions`` and the
+    arguments the app's checks were registered with (``functools.partial``)."""
     pool_class = _redis_pool_class()
     if pool_class is None:
         return []
+    candidates = [(f"app.extensions[{name!r}]", value) for name, value in extensions.items()]
+    for name, check in checks.items():
+        if isinstance(check, functools.partial):
+            candidates.extend((f"the argument of the check {name!r}", arg) for arg in check.args)
     return [
-        RedisClient(f"app.extensions[{name!r}]", value)
-        for name, value in extensions.items()
+        RedisClient(label, value)
+        for label, value in candidates
         if _is_redis_client(value, pool_class)
     ]
 
