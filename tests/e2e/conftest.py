@@ -148,12 +148,18 @@ def _control_socket_options() -> list[str]:
 
 @pytest.fixture
 def gunicorn_service(free_port: int, tmp_path: Path) -> Iterator[Callable[..., GunicornService]]:
-    """Start the e2e service: ``gunicorn_service(workers=1, env={}, preload=False)``."""
+    """Start an e2e app: ``gunicorn_service(workers=1, env={}, preload=False, app=...)``.
+
+    ``app`` is the gunicorn target in ``apps/``, ``"service:app"`` by default.
+    """
     started: list[GunicornService] = []
     files: list[Any] = []
 
     def start(
-        workers: int = 1, env: dict[str, str] | None = None, preload: bool = False
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        preload: bool = False,
+        app: str = "service:app",
     ) -> GunicornService:
         assert not started, "one server per test: free_port gives one port"
         stdout_path = tmp_path / "gunicorn.stdout"
@@ -173,7 +179,7 @@ def gunicorn_service(free_port: int, tmp_path: Path) -> Iterator[Callable[..., G
             "--timeout", "30",
             *_control_socket_options(),
             *(["--preload"] if preload else []),
-            "service:app",
+            app,
         ]  # fmt: skip
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=process_env)
         service = GunicornService(free_port, stdout_path, stderr_path, process)

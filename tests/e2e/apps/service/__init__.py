@@ -14,37 +14,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from logging.config import dictConfig
 from typing import Any, Callable
 
+from e2e_logging import configure_logging
 from flask import Flask, g
 
 from dockerflow.checks import Error, Warning
 from dockerflow.flask import Dockerflow
 
-dictConfig(
-    {
-        "version": 1,
-        # gunicorn's own loggers exist before this runs: keep them working.
-        "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
-        "formatters": {
-            "mozlog": {"()": "dockerflow.logging.JsonLogFormatter", "logger_name": "e2e-service"}
-        },
-        "handlers": {
-            "stdout": {
-                "class": "logging.StreamHandler",
-                "stream": "ext://sys.stdout",
-                "formatter": "mozlog",
-                "filters": ["request_id"],
-            }
-        },
-        "loggers": {
-            "request.summary": {"handlers": ["stdout"], "level": "INFO", "propagate": False}
-        },
-        "root": {"handlers": ["stdout"], "level": "INFO"},
-    }
-)
+configure_logging()
 
 app_logger = logging.getLogger("e2e.service")
 middleware_logger = logging.getLogger("e2e.middleware")
