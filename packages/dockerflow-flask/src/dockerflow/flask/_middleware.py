@@ -212,13 +212,13 @@ class RequestMiddleware:
         finally:
             _current_scope.reset(scope_token)
             request_id_context.reset(id_token)
-        deferred = scope.code is None  # start_response comes with the first chunk
-        if not deferred:
-            self.write_summary(scope)
+        if scope.code is None:  # start_response comes with the first chunk
+            return _BodyWithRequestId(body, request_id, lambda: self.write_summary(scope))
+        self.write_summary(scope)
         file_wrapper = environ.get("wsgi.file_wrapper")
-        if not deferred and isinstance(file_wrapper, type) and isinstance(body, file_wrapper):
+        if isinstance(file_wrapper, type) and isinstance(body, file_wrapper):
             return body  # the server may send it with sendfile(); it runs no app code
-        return _BodyWithRequestId(body, request_id, lambda: self.write_summary(scope))
+        return _BodyWithRequestId(body, request_id)
 
     def write_summary(self, scope: RequestScope) -> None:
         """Hand the summary record of ``scope``'s request to the ``request.summary`` logger.
@@ -285,7 +285,7 @@ class _BodyWithRequestId:
     """The response body, iterated and closed with the request's id set."""
 
     def __init__(
-        self, body: Iterable[bytes], request_id: str, on_close: Callable[[], None]
+        self, body: Iterable[bytes], request_id: str, on_close: Callable[[], None] | None = None
     ) -> None:
         self.body = body
         self.chunks = iter(body)
@@ -310,7 +310,8 @@ class _BodyWithRequestId:
                 close()
         finally:
             request_id_context.reset(token)
-            self.on_close()  # the summary of a deferred start_response
+            if self.on_close is not None:
+                self.on_close()  # the summary of a deferred start_response
 
 
 def request_id_of(environ: WSGIEnvironment, header_key: str) -> str:
@@ -401,8 +402,9 @@ def _address_chain(environ: WSGIEnvironment) -> list[str]:
     Behind an outer ProxyFix, ``REMOTE_ADDR`` holds the client already: the
     peer is the one ProxyFix recorded as the original.
     """
-    forwarded = environ.get("HTTP_X_FORWARDED_FOR") or ""
-    chain = [address.strip() for address in forwarded.split(",") if address.strip()]
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+    parts = (part.strip() for part in forwarded.split(",")) if forwarded else ()
+    chain = [address for address in parts if address]
     original = environ.get("werkzeug.proxy_fix.orig")
     peer = original.get("REMOTE_ADDR") if isinstance(original, dict) else environ.get("REMOTE_ADDR")
     if peer:
