@@ -5,42 +5,25 @@ not answer. CI sets ``DOCKERFLOW_TEST_REQUIRE_SERVICES=1``, which turns those
 skips into failures, so a missing service can never pass for a green run.
 
 Servers that tests start themselves (redis-server, a stallable TCP proxy, free
-ports) live in ``testing_support/servers.py``; this file registers the
-``testing_support`` package by path so every test tree can import it.
+ports) live in ``testing_support/servers.py``; pytest.ini's ``pythonpath``
+makes ``testing_support`` importable from every test tree.
+
+``clean_default_registry`` runs around every test: dockerflow.checks'
+module-level registry is empty when a test starts and as it was when it ends.
+It needs nothing but this file, so dockerflow-logging's tests still run where
+dockerflow-checks is not installed.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
-import sys
-from pathlib import Path
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
-
-def _load_testing_support() -> None:
-    # The test trees are not packages and importlib mode adds nothing to
-    # sys.path: register testing_support/ by path so they can all import it.
-    name = "testing_support"
-    if name in sys.modules:
-        return
-    package = Path(__file__).resolve().parent / name
-    spec = importlib.util.spec_from_file_location(
-        name, package / "__init__.py", submodule_search_locations=[str(package)]
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-
-
-_load_testing_support()
-
-from testing_support.servers import find_free_port, redis_server_path  # noqa: E402
+from testing_support.servers import find_free_port, redis_server_path
 
 POSTGRES_URL = os.environ.get(
     "DOCKERFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -94,3 +77,24 @@ def redis_server_executable() -> str:
     if path is None:
         pytest.skip("redis-server is not installed")
     return path
+
+
+@pytest.fixture(autouse=True)
+def clean_default_registry() -> Iterator[None]:
+    """Empty ``dockerflow.checks.default_registry`` for the test; restore its checks afterwards.
+
+    Does nothing where dockerflow-checks is not installed (dockerflow-logging alone).
+    """
+    try:
+        from dockerflow.checks import default_registry
+    except ImportError:
+        yield
+        return
+    saved = default_registry.get_checks()
+    default_registry.clear()
+    try:
+        yield
+    finally:
+        default_registry.clear()
+        for name, check in saved.items():
+            default_registry.register(check, name=name)

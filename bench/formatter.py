@@ -1,254 +1,139 @@
-"""Records per second of the mozlog formatter: ours against python-dockerflow.
+"""Formatter cost per record.
 
-    hatch run bench:python bench/formatter.py [--repetitions 9] [--iterations 20000]
+    hatch run bench:formatter [--repetitions 9] [--iterations 20000]
 
-Formats one realistic request.summary record (``formatter_record.py``) with:
-the floor (``json.dumps`` of the same envelope, prebuilt), ours with the
-standard library encoder and with orjson, python-json-logger, and
-python-dockerflow 2026.3.4's ``JsonLogFormatter`` (in env ``bench-upstream``,
-a separate process: ``formatter_upstream.py``). Ours formats two records with
-the same attributes: the general one (``logger.makeRecord(..., extra=...)``,
-what ``logger.info("", extra=...)`` makes) and the one our Flask extension
-emits (``make_fields_record``: the fields dict travels prebuilt). Every
-repetition runs every variant once, in a shuffled order; the figures are
-medians. Before timing it checks that all mozlog formatters produce the same
-``Fields``. Writes ``bench/results/formatter.md``.
+Microseconds to format one ``request.summary`` record (errno, agent, lang,
+method, path, code, remoteAddressChain, rid, t, uid) as a mozlog JSON line
+with each side's ``MozlogFormatter``, each side in its own process. The
+*general record* is what ``logger.info("", extra=fields)`` makes, the only
+one python-dockerflow formats; *the extension's record* is the one our Flask
+extension hands a handler of ``request.summary`` for such a request. Ours
+runs with the standard library's encoder and with orjson (the ``fast``
+extra). The floor is ``json.dumps`` of the finished envelope. The sides'
+lines are checked to hold the same ``Fields`` first. Medians of
+``--repetitions`` interleaved repetitions of ``--iterations`` records.
 """
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
 import logging
-import os
-import platform
-import random
-import subprocess
-import sys
-import time
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from _timing import median_of, per_call_us
-from _upstream import upstream_python
-from formatter_record import SUMMARY_FIELDS, summary_record
+import _runner
 
-from dockerflow.logging import MozlogFormatter
-from dockerflow.logging._records import extra_fields, make_fields_record
-
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "formatter.md"
-COMMAND = "hatch run bench:python bench/formatter.py"
-BASELINE = "python-dockerflow"
-
-
-class UpstreamWorker:
-    """python-dockerflow's formatter, timed in its own interpreter."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [upstream_python(), str(HERE / "formatter_upstream.py")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.hello: dict[str, Any] = json.loads(self._readline())
-
-    def _readline(self) -> str:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("the bench-upstream worker stopped")
-        return line
-
-    def time(self, iterations: int) -> float:
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps({"iterations": iterations}) + "\n")
-        self.process.stdin.flush()
-        return float(json.loads(self._readline())["us_per_record"])
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write("\n")
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
-
-
-def python_json_logger() -> Callable[[Any], str]:
-    try:
-        from pythonjsonlogger.json import JsonFormatter
-    except ImportError:  # python-json-logger < 3
-        from pythonjsonlogger.jsonlogger import JsonFormatter  # type: ignore[no-redef]
-    formatter = JsonFormatter("%(created)s %(name)s %(levelname)s %(process)s %(message)s")
-    return formatter.format
-
-
-# Rows, in the order shown, with the target each one is held to.
-GENERAL_ORJSON = "ours, orjson (extra fast), general record"
-FLASK_ORJSON = "ours, orjson (extra fast), Flask summary record"
-GENERAL_JSON = "ours, standard library, general record"
-FLASK_JSON = "ours, standard library, Flask summary record"
-TARGETS = {
-    GENERAL_ORJSON: 5.0,
-    FLASK_ORJSON: 5.0,
-    GENERAL_JSON: 1.5,
-    FLASK_JSON: 1.5,
+FIELDS = {
+    "errno": 0,
+    "agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "lang": "en-US,en;q=0.5",
+    "method": "GET",
+    "path": "/api/v1/items/42",
+    "code": 200,
+    "remoteAddressChain": ["203.0.113.7", "10.0.0.2"],
+    "rid": "6f1c2a0e-8b7d-4c1e-9a4b-2f5d3e6a7b8c",
+    "t": 12,
+    "uid": "",
+}
+LABELS = {
+    "floor": "floor: json.dumps of the finished envelope",
+    "orjson_extension": "ours, orjson, the extension's record",
+    "orjson_general": "ours, orjson, general record",
+    "json_extension": "ours, standard library, the extension's record",
+    "json_general": "ours, standard library, general record",
+    "general": "python-dockerflow, general record",
 }
 
 
-def flask_summary_record() -> Any:
-    """The record the Flask extension emits for the same request."""
+def general_record() -> logging.LogRecord:
+    """What ``logging.getLogger("request.summary").info("", extra=FIELDS)`` makes."""
     logger = logging.getLogger("request.summary")
-    return make_fields_record(
-        logger, logging.INFO, "summary.py", 0, "", "log_response", dict(SUMMARY_FIELDS)
+    return logger.makeRecord(
+        logger.name, logging.INFO, "app.py", 1, "", (), None, "view", dict(FIELDS)
     )
 
 
-def check_same_fields(lines: dict[str, str]) -> None:
-    parsed = {name: json.loads(line) for name, line in lines.items()}
-    reference = parsed[BASELINE]
-    for name, envelope in parsed.items():
-        assert set(envelope) == set(reference), (name, envelope)
-        assert envelope["Fields"] == reference["Fields"], (name, envelope["Fields"])
-        assert envelope["Severity"] == reference["Severity"]
+def extension_record() -> logging.LogRecord:
+    """The record our extension hands a handler of ``request.summary`` for a request like FIELDS."""
+    from flask import Flask
+
+    from dockerflow.flask import Dockerflow
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    app = Flask("bench_formatter")
+    app.add_url_rule(FIELDS["path"], "item", lambda: "")
+    Dockerflow(app)
+    logger = logging.getLogger("request.summary")
+    logger.setLevel(logging.INFO)
+    keep = Keep()
+    logger.addHandler(keep)
+    headers = {
+        "User-Agent": FIELDS["agent"],
+        "Accept-Language": FIELDS["lang"],
+        "X-Request-ID": FIELDS["rid"],
+    }
+    app.test_client().get(FIELDS["path"], headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    logger.removeHandler(keep)
+    (record,) = records
+    return record
+
+
+def variants() -> dict[str, _runner.Setup]:
+    from dockerflow.logging import MozlogFormatter
+
+    def timed(function: Any, argument: Any) -> _runner.Setup:
+        return _runner.ready(functools.partial(function, argument))
+
+    record = general_record()
+    if _runner.implementation() == _runner.UPSTREAM:
+        return {"general": timed(MozlogFormatter(logger_name="myproject").format, record)}
+    standard = MozlogFormatter(logger_name="myproject", encoder="json")
+    fast = MozlogFormatter(logger_name="myproject", encoder="orjson")
+    ours = extension_record()
+    return {
+        "floor": timed(json.dumps, json.loads(standard.format(record))),
+        "orjson_extension": timed(fast.format, ours),
+        "orjson_general": timed(fast.format, record),
+        "json_extension": timed(standard.format, ours),
+        "json_general": timed(standard.format, record),
+    }
+
+
+def sample_fields() -> dict[str, Any]:
+    from dockerflow.logging import MozlogFormatter
+
+    return dict(json.loads(MozlogFormatter().format(general_record()))["Fields"])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repetitions", type=int, default=9)
-    parser.add_argument("--iterations", type=int, default=20000)
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    options = parser.parse_args()
-
-    record = summary_record()
-    flask_record = flask_summary_record()
-    ours_json = MozlogFormatter(logger_name="myproject", encoder="json")
-    ours_orjson = MozlogFormatter(logger_name="myproject", encoder="orjson")
-    envelope = json.loads(ours_json.format(record))
-    local: dict[str, tuple[Callable[[Any], Any], Any]] = {
-        "floor: json.dumps(prebuilt dict)": (json.dumps, envelope),
-        GENERAL_ORJSON: (ours_orjson.format, record),
-        FLASK_ORJSON: (ours_orjson.format, flask_record),
-        GENERAL_JSON: (ours_json.format, record),
-        FLASK_JSON: (ours_json.format, flask_record),
-        "python-json-logger": (python_json_logger(), record),
-        # Parts of ours, to show where the time goes.
-        "part: extra_fields(general record)": (extra_fields, record),
-        "part: extra_fields(Flask summary record)": (extra_fields, flask_record),
-        "part: orjson encoder on Fields": (ours_orjson._encoder.encode, extra_fields(record)),
-    }
-    upstream = UpstreamWorker()
-    try:
-        check_same_fields(
-            {
-                BASELINE: upstream.hello["sample"],
-                "json": ours_json.format(record),
-                "orjson": ours_orjson.format(record),
-                "json, Flask record": ours_json.format(flask_record),
-                "orjson, Flask record": ours_orjson.format(flask_record),
-            }
+    args = _runner.arguments(__doc__, repetitions=9, iterations=20000)
+    if args.worker:
+        _runner.serve(variants(), fields=sample_fields())
+        return
+    with _runner.workers(__file__) as sides:
+        fields = [worker.description["fields"] for worker in sides.values()]
+        if fields[0] != fields[1]:
+            raise SystemExit(f"the two sides format different Fields: {fields}")
+        samples = _runner.interleave(
+            _runner.timings(sides, args.iterations, 1000), args.repetitions
         )
-        names = [*local, BASELINE]
-        timings: dict[str, list[float]] = {name: [] for name in names}
-        for func, arg in local.values():  # warm up
-            per_call_us(func, arg, options.iterations // 10)
-        upstream.time(options.iterations // 10)
-        for _ in range(options.repetitions):
-            random.shuffle(names)
-            for name in names:
-                if name == BASELINE:
-                    timings[name].append(upstream.time(options.iterations))
-                else:
-                    func, arg = local[name]
-                    timings[name].append(per_call_us(func, arg, options.iterations))
-    finally:
-        upstream.close()
-
-    medians = {name: median_of(values) for name, values in timings.items()}
-    report = render(medians, timings, upstream.hello, options)
-    print(report)
-    if not options.no_write:
-        RESULTS.write_text(report)
-        print(f"written to {RESULTS.relative_to(HERE.parent)}")
-
-
-def render(
-    medians: dict[str, float],
-    timings: dict[str, list[float]],
-    upstream: dict[str, Any],
-    options: argparse.Namespace,
-) -> str:
-    baseline = medians[BASELINE]
-    order = [
-        "floor: json.dumps(prebuilt dict)",
-        FLASK_ORJSON,
-        GENERAL_ORJSON,
-        FLASK_JSON,
-        GENERAL_JSON,
-        "python-json-logger",
-        BASELINE,
-        "part: extra_fields(general record)",
-        "part: extra_fields(Flask summary record)",
-        "part: orjson encoder on Fields",
-    ]
-
-    def target(name: str) -> str:
-        if name not in TARGETS:
-            return ""
-        met = "met" if baseline / medians[name] >= TARGETS[name] else "**missed**"
-        return f"{TARGETS[name]:g}x: {met}"
-
+    us = {variant: value * 1e6 for (_, variant), value in _runner.medians(samples).items()}
     rows = [
-        f"| {name} | {medians[name]:.2f} | {min(timings[name]):.2f}-{max(timings[name]):.2f} "
-        f"| {1e6 / medians[name]:,.0f} | {baseline / medians[name]:.2f}x | {target(name)} |"
-        for name in order
+        [label, f"{us[v]:.2f}", f"{1e6 / us[v]:,.0f}", f"{us['general'] / us[v]:.2f}x"]
+        for v, label in LABELS.items()
     ]
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return "\n".join(
-        [
-            "# Formatter: records per second",
-            "",
-            "One request.summary record (`bench/formatter_record.py`: errno, agent, lang,",
-            "method, path, code, remoteAddressChain, rid, t, uid) formatted to one mozlog",
-            "JSON line. python-dockerflow runs in env `bench-upstream` as a separate",
-            "process; every repetition runs all variants in a shuffled order.",
-            "",
-            "Ours formats two records with the same attributes. The *general record* is",
-            'what `logger.info("", extra=fields)` makes (`logger.makeRecord`): the',
-            "formatter must find the extra attributes among the standard ones and copy",
-            "them into a new dict. The *Flask summary record* is what our Flask",
-            "extension emits (`dockerflow.logging._records.make_fields_record`): the same",
-            "attributes, plus the fields dict it built anyway, which the formatter",
-            "encodes as it is after checking that no filter changed the record.",
-            "python-dockerflow formats the general record (it has no other path; the",
-            "attributes it reads are the same).",
-            "",
-            f"Command: `{COMMAND} --repetitions {options.repetitions}"
-            f" --iterations {options.iterations}`",
-            "",
-            f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python"
-            f" {platform.python_version()} (python-dockerflow {upstream['dockerflow']} on"
-            f" Python {upstream['python']}); load average at the end: {load};"
-            f" {time.strftime('%Y-%m-%d')}.",
-            "",
-            "| variant | us/record (median) | range | records/s | vs python-dockerflow | target |",
-            "| --- | ---: | ---: | ---: | ---: | --- |",
-            *rows,
-            "",
-            "Targets (issue 2): at least 1.5x python-dockerflow with the standard library",
-            "alone and at least 5x with the `fast` extra (orjson).",
-            "",
-            "The `part:` rows time pieces of ours alone: finding and copying the record's",
-            "extra attributes into the new `Fields` dict, and encoding that dict with",
-            "orjson. For the general record the copy is a dict built item by item from",
-            "the record's `__dict__` (about half of the orjson formatter's time: no C",
-            "call selects a dict's items by key). That is why the general record stays",
-            "under 5x with orjson: what is left besides it (encoding, the envelope, the",
-            "Python call) already costs close to the 5x budget.",
-            "",
-        ]
-    )
+    header = ["formatter", "µs per record", "records per second", "vs python-dockerflow"]
+    lines = [*_runner.table(header, rows), "", _runner.spread(samples)]
+    kinds = {"floor": _runner.FLOOR, "general": _runner.UPSTREAM}
+    bars = [(LABELS[v], us[v], kinds.get(v, _runner.OURS)) for v in LABELS]
+    described = {side: worker.description["versions"] for side, worker in sides.items()}
+    _runner.write_page("formatter", __doc__, args, described, lines, bars, "µs per record")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,68 +1,30 @@
-"""What a heartbeat costs: our CheckRunner against python-dockerflow's run_checks.
+"""Heartbeat duration.
 
-Run from the repository root::
+    hatch run bench:heartbeat [--repetitions 9]
 
-    hatch run bench:python bench/heartbeat.py [--repetitions 9] [--hang-repetitions 5]
-
-Two scenarios, each timed from the call to the returned results:
-
-- ``sleepy``: 10 checks that each sleep 50 ms. python-dockerflow runs them one
-  after another; ours runs them concurrently. Floors: the same sleeps on a bare
-  ``ThreadPoolExecutor`` (concurrent) and one after another (serial).
-- ``hang``: one check that hangs 5 s beside one that returns at once.
-  python-dockerflow waits for it; ours answers at its timeout (the default
-  3 s) with an Error for it.
-
-python-dockerflow runs in a separate process of env ``bench-upstream``
-(``bench/heartbeat_upstream.py``, spoken to over JSON lines, timing done on its
-side). Each repetition runs every (side, scenario) once, in a shuffled order;
-the report gives medians (and min/max).
+Milliseconds from the call to the returned results of our ``CheckRunner``
+(long-lived, as in an app; default check timeout, 3 s) and of
+python-dockerflow's ``run_checks``, each side in its own process, in two
+scenarios: ten checks that each sleep 50 ms, and one check that hangs 5 s
+beside one that returns at once. The floors run the ten sleeps on a bare
+``ThreadPoolExecutor`` (concurrent) and one after another (serial). Medians
+of ``--repetitions`` interleaved repetitions.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
-import os
-import random
-import statistics
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-from _upstream import upstream_python
+import _runner
 
-from dockerflow.checks import DEFAULT_CHECK_TIMEOUT, CheckRunner
-
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 COUNT, SLEEP, HANG = 10, 0.05, 5.0
-
-
-class Upstream:
-    """The python-dockerflow process."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [upstream_python(), os.path.join(BENCH_DIR, "heartbeat_upstream.py")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def time(self, **command: Any) -> float:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write(json.dumps(command) + "\n")
-        self.process.stdin.flush()
-        return float(json.loads(self.process.stdout.readline())["seconds"])
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
+LABELS = {
+    "sleepy": f"{COUNT} checks of {SLEEP * 1000:.0f} ms",
+    "hang": f"one check hanging {HANG:.0f} s",
+}
 
 
 def sleeper(seconds: float) -> Callable[[], list[Any]]:
@@ -73,67 +35,58 @@ def sleeper(seconds: float) -> Callable[[], list[Any]]:
     return check
 
 
-def timed(func: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    func()
-    return time.perf_counter() - started
+def variants() -> dict[str, _runner.Setup]:
+    sleepy = {f"sleep{i}": sleeper(SLEEP) for i in range(COUNT)}
 
+    def hanging() -> dict[str, Callable[[], list[Any]]]:
+        # New check objects each time: ours would not start again a check still hung.
+        return {"fine": sleeper(0), "hangs": sleeper(HANG)}
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repetitions", type=int, default=9)
-    parser.add_argument("--hang-repetitions", type=int, default=5)
-    args = parser.parse_args()
+    if _runner.implementation() == _runner.UPSTREAM:
+        from dockerflow.checks import run_checks
+
+        return {
+            "sleepy": _runner.ready(lambda: run_checks(list(sleepy.items()))),
+            "hang": _runner.ready(lambda: run_checks(list(hanging().items()))),
+        }
+    from dockerflow.checks import CheckRunner
 
     # The hung check's Error is logged as in production, without the console noise.
     logging.getLogger("dockerflow.checks").addHandler(logging.NullHandler())
     logging.getLogger("dockerflow.checks").propagate = False
     runner = CheckRunner()  # long-lived, as in a web app
     pool = ThreadPoolExecutor(max_workers=COUNT)
-    upstream = Upstream()
-    sleepy = {f"sleep{i}": sleeper(SLEEP) for i in range(COUNT)}
-
-    def ours_hang() -> None:
-        # A new check object each time, so the runner does not see it as still running.
-        results = runner.run({"fine": sleeper(0), "hangs": sleeper(HANG)})
-        assert results.statuses == {"fine": "ok", "hangs": "error"}
-
-    jobs: dict[str, Callable[[], float]] = {
-        "sleepy/ours": lambda: timed(lambda: runner.run(sleepy)),
-        "sleepy/upstream": lambda: upstream.time(scenario="sleepy", count=COUNT, sleep=SLEEP),
-        "sleepy/floor-concurrent": lambda: timed(
-            lambda: list(pool.map(lambda f: f(), sleepy.values()))
-        ),
-        "sleepy/floor-serial": lambda: timed(lambda: [f() for f in sleepy.values()]),
-        "hang/ours": lambda: timed(ours_hang),
-        "hang/upstream": lambda: upstream.time(scenario="hang", hang=HANG),
+    return {
+        "sleepy": _runner.ready(lambda: runner.run(sleepy)),
+        "hang": _runner.ready(lambda: runner.run(hanging())),
+        "sleepy_concurrent": _runner.ready(lambda: list(pool.map(lambda f: f(), sleepy.values()))),
+        "sleepy_serial": _runner.ready(lambda: [check() for check in sleepy.values()]),
     }
-    samples: dict[str, list[float]] = {name: [] for name in jobs}
-    try:
-        for repetition in range(max(args.repetitions, args.hang_repetitions)):
-            names = [
-                name
-                for name in jobs
-                if repetition
-                < (args.hang_repetitions if name.startswith("hang") else args.repetitions)
-            ]
-            random.shuffle(names)
-            for name in names:
-                samples[name].append(jobs[name]())
-            print(f"repetition {repetition + 1} done", file=sys.stderr)
-    finally:
-        upstream.close()
-        pool.shutdown()
 
-    python = sys.version.split()[0]
-    print(f"Python {python}, {os.cpu_count()} CPUs; ours at timeout {DEFAULT_CHECK_TIMEOUT:g} s\n")
-    print("| scenario | median ms | min ms | max ms | n |")
-    print("|---|---:|---:|---:|---:|")
-    for name, values in samples.items():
-        ms = [v * 1000 for v in values]
-        print(
-            f"| {name} | {statistics.median(ms):.1f} | {min(ms):.1f} | {max(ms):.1f} | {len(ms)} |"
-        )
+
+def main() -> None:
+    args = _runner.arguments(__doc__, repetitions=9)
+    if args.worker:
+        _runner.serve(variants())
+        return
+    with _runner.workers(__file__) as sides:
+        samples = _runner.interleave(_runner.timings(sides, 1), args.repetitions)
+    ms = {key: value * 1000 for key, value in _runner.medians(samples).items()}
+    ours, theirs = _runner.OURS, _runner.UPSTREAM
+    floors = f"{ms[ours, 'sleepy_concurrent']:.1f}; {ms[ours, 'sleepy_serial']:.1f} serial"
+    rows = [
+        [LABELS["sleepy"], f"{ms[theirs, 'sleepy']:.1f}", f"{ms[ours, 'sleepy']:.1f}", floors],
+        [LABELS["hang"], f"{ms[theirs, 'hang']:.1f}", f"{ms[ours, 'hang']:.1f}", ""],
+    ]
+    header = ["heartbeat", "python-dockerflow ms", "ours ms", "floor ms"]
+    lines = [*_runner.table(header, rows), "", _runner.spread(samples)]
+    bars = [(f"{LABELS['sleepy']}: floor", ms[ours, "sleepy_concurrent"], _runner.FLOOR)]
+    for scenario in LABELS:
+        bars += [
+            (f"{LABELS[scenario]}: {side}", ms[side, scenario], side) for side in (ours, theirs)
+        ]
+    described = {side: worker.description["versions"] for side, worker in sides.items()}
+    _runner.write_page("heartbeat", __doc__, args, described, lines, bars, "ms", log=True)
 
 
 if __name__ == "__main__":

@@ -1,369 +1,152 @@
-"""Requests per second under gunicorn: bare Flask, the logging floor, ours, python-dockerflow.
+"""Throughput under gunicorn.
 
-Run from the repository root::
+    hatch run bench:load [--repetitions 5] [--seconds 10]
 
-    hatch run bench:python bench/load.py [--rounds 3] [--seconds 10]
-
-Four gunicorn servers (2 sync workers each, loopback only) serve the same
-``/hello`` route from ``bench/apps/request_apps.py``: bare Flask, the floor of
-logging (bare Flask writing one constant JSON line per request through a
-standard ``StreamHandler``) and ours from this environment, python-dockerflow
-from ``bench-upstream``. The servers that log write every line to their
-stdout, which is a temporary file (its line count is checked against the
-requests served). The load comes from ``wrk`` in a separate process
-(``apt-get install wrk``), else from a small bounded Python client.
-Measurements run interleaved (A B C D A B C D ...), each ``--seconds`` long;
-the report gives medians.
+Requests per second of four gunicorn servers (2 sync workers each, on
+127.0.0.1) serving ``/hello`` from ``bench/apps/request_apps.py``: bare Flask
+(the floor), bare Flask writing one constant line per request (the floor of
+logging), ours and python-dockerflow, both writing ``request.summary`` as
+mozlog JSON. The logging servers write to their stdout, a temporary file
+whose lines are counted against the requests served. The load comes from
+``wrk --threads 1 --connections 4`` (``apt-get install -y wrk``), one run of
+``--seconds`` per server in each of ``--repetitions`` interleaved
+repetitions; medians. The workers' CPU time per request (from /proc) moves
+much less than requests per second when other processes share the machine.
 """
 
 from __future__ import annotations
 
-import argparse
-import http.client
-import json
 import os
 import re
 import shutil
-import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from typing import IO, Any
+import urllib.request
 
-from _upstream import upstream_python
+import _runner
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCH_DIR)
-APPS_DIR = os.path.join(BENCH_DIR, "apps")
-HOST = "127.0.0.1"
-PATH = "/hello"
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
-
+URL = "http://127.0.0.1:{port}/hello"
 LABELS = {
-    "bare": "bare Flask",
+    "bare": "bare Flask (floor)",
     "log-line": "bare Flask + one constant log line (floor of logging)",
-    "ours": "ours, JSON request.summary",
-    "upstream": "python-dockerflow, JSON request.summary",
+    _runner.OURS: "ours, JSON request.summary",
+    _runner.UPSTREAM: "python-dockerflow, JSON request.summary",
 }
-QUIET_LABELS = {
-    "ours-quiet": "ours, request.summary off",
-    "upstream-quiet": "python-dockerflow, request.summary off",
-}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def gunicorn_options(python: str) -> list[str]:
-    """Options that keep several gunicorns apart (gunicorn 27's control socket)."""
-    out = subprocess.run(
-        [python, "-m", "gunicorn", "--help"], capture_output=True, text=True, timeout=60
-    )
-    return ["--no-control-socket"] if "--no-control-socket" in out.stdout else []
 
 
 class Server:
-    """One gunicorn serving ``request_apps:app`` with its stdout in a file."""
+    """gunicorn serving ``request_apps:app`` (the app ``BENCH_APP`` names), stdout to a file."""
 
-    def __init__(
-        self, name: str, python: str, kind: str, workdir: str, workers: int, handler: str
-    ) -> None:
-        self.name = name
-        self.port = free_port()
-        self.log_path = os.path.join(workdir, f"{name}.stdout")
-        self.err_path = os.path.join(workdir, f"{name}.stderr")
-        self._stdout: IO[bytes] = open(self.log_path, "wb")  # noqa: SIM115
-        self._stderr: IO[bytes] = open(self.err_path, "wb")  # noqa: SIM115
-        env = dict(
-            os.environ,
-            BENCH_APP_KIND=kind,
-            BENCH_SUMMARY_HANDLER=handler,
-            PYTHONDONTWRITEBYTECODE="1",
-        )
-        env.pop("PYTHONPATH", None)
-        self.process = subprocess.Popen(
-            [
-                python, "-m", "gunicorn",
-                "--workers", str(workers),
-                "--worker-class", "sync",
-                "--bind", f"{HOST}:{self.port}",
-                "--chdir", APPS_DIR,
-                "--graceful-timeout", "5",
-                *gunicorn_options(python),
-                "request_apps:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self._stdout,
-            stderr=self._stderr,
-        )  # fmt: skip
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
+    def __init__(self, python: str, app: str, stdout: str) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        command = [python, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
+                   "--chdir", str(_runner.ROOT / "bench" / "apps"), "request_apps:app"]  # fmt: skip
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        self.stdout = stdout
+        with open(stdout, "wb") as out:
+            self.process = subprocess.Popen(command, env={**env, "BENCH_APP": app}, stdout=out)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                status, _ = get(self.port, PATH)
-                if status == 200:
+                with urllib.request.urlopen(URL.format(port=self.port), timeout=2):
                     return
             except OSError:
-                pass
-            time.sleep(0.1)
+                time.sleep(0.1)
         self.stop()
-        with open(self.err_path) as file:
-            raise SystemExit(f"{self.name}: gunicorn did not answer\n{file.read()[-3000:]}")
+        raise SystemExit(f"gunicorn {command} did not answer (its errors are above)")
+
+    def worker_cpu_seconds(self) -> float:
+        """User + system CPU time the gunicorn workers used so far (Linux /proc)."""
+        pid, ticks = self.process.pid, 0
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                for child in children.read().split():
+                    with open(f"/proc/{child}/stat") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()  # after the command name
+                    ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=STOP_TIMEOUT)
-        self._stdout.close()
-        self._stderr.close()
-
-    def worker_cpu_seconds(self) -> float | None:
-        """User + system CPU time used so far by the gunicorn workers (Linux /proc)."""
-        total = 0
-        try:
-            children = set()
-            for task in os.listdir(f"/proc/{self.process.pid}/task"):
-                with open(f"/proc/{self.process.pid}/task/{task}/children") as file:
-                    children.update(file.read().split())
-            for child in children:
-                with open(f"/proc/{child}/stat") as file:
-                    # Fields after the ")" closing the command name; utime, stime are 14, 15.
-                    fields = file.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-        except OSError:
-            return None
-        return total / os.sysconf("SC_CLK_TCK")
-
-    def summary_lines(self) -> int:
-        count = 0
-        with open(self.log_path, "rb") as file:
-            for line in file:
-                if json.loads(line).get("Type") == "request.summary":
-                    count += 1
-        return count
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
-def get(port: int, path: str) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection(HOST, port, timeout=5)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def load_with_wrk(port: int, seconds: float, connections: int) -> tuple[float, int, int]:
-    """(requests per second, requests, errors) from one wrk run."""
-    out = subprocess.run(
-        [
-            "wrk", "--threads", "1", "--connections", str(connections),
-            "--duration", f"{int(seconds)}s", "--timeout", "5s",
-            f"http://{HOST}:{port}{PATH}",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=seconds + 30,
-    )  # fmt: skip
-    text = out.stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
-    requests = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
-    errors = 0
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
-    )
-    if socket_errors:
-        # gunicorn's sync worker closes every connection after its response;
-        # wrk counts some of those closes as read errors, they are not failures.
-        errors += int(socket_errors.group(1)) + int(socket_errors.group(4))
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    if non_2xx:
-        errors += int(non_2xx.group(1))
-    return rps, requests, errors
-
-
-def load_with_python(port: int, seconds: float, connections: int) -> tuple[float, int, int]:
-    """The fallback client: ``connections`` threads, one connection per request.
-
-    gunicorn's sync worker closes the connection after every response, so
-    keep-alive would not help; the client is slower than wrk and may be the
-    bottleneck, which the report says.
-    """
-    counts = [0] * connections
-    errors = [0] * connections
-    deadline = time.monotonic() + seconds
-    max_requests = 1_000_000
-
-    def run(index: int) -> None:
-        while time.monotonic() < deadline and counts[index] < max_requests:
-            try:
-                status, _ = get(port, PATH)
-            except OSError:
-                errors[index] += 1
-                continue
-            if status == 200:
-                counts[index] += 1
-            else:
-                errors[index] += 1
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 30)
-    elapsed = time.monotonic() - started
-    return sum(counts) / elapsed, sum(counts), sum(errors)
+def wrk(port: int, seconds: int) -> tuple[float, int, int]:
+    """(requests per second, requests, failures) of one wrk run."""
+    command = ["wrk", "--threads", "1", "--connections", "4", "--duration", f"{seconds}s",
+               "--timeout", "5s", URL.format(port=port)]  # fmt: skip
+    out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 30)
+    rps = float(re.findall(r"Requests/sec:\s+([\d.]+)", out.stdout)[0])
+    requests = int(re.findall(r"(\d+) requests in", out.stdout)[0])
+    # gunicorn's sync workers close each connection after the response; wrk
+    # counts some of those closes as read errors, which are not failures.
+    failures = re.findall(r"connect (\d+), read \d+, write \d+, timeout (\d+)", out.stdout)
+    failures += re.findall(r"Non-2xx or 3xx responses: (\d+)", out.stdout)
+    return rps, requests, sum(int(n) for found in failures for n in found)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3, help="A B C rounds (max 10)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="per measurement (max 30)")
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
-    parser.add_argument(
-        "--handler",
-        choices=["stream", "mozlog"],
-        default="stream",
-        help="request.summary through a StreamHandler with the mozlog formatter, "
-        "or through each side's MozlogHandler",
-    )
-    parser.add_argument(
-        "--with-quiet",
-        action="store_true",
-        help="also measure both extensions with the summary logger off",
-    )
-    args = parser.parse_args()
-    if not (1 <= args.rounds <= 10 and 1 <= args.seconds <= 30):
-        parser.error("rounds must be 1..10 and seconds 1..30")
-    client = args.client
-    if client == "auto":
-        client = "wrk" if shutil.which("wrk") else "python"
-    load = load_with_wrk if client == "wrk" else load_with_python
-
-    upstream = upstream_python()
-    labels = {**LABELS, **(QUIET_LABELS if args.with_quiet else {})}
-    results: dict[str, list[float]] = {name: [] for name in labels}
-    cpu_per_request: dict[str, list[float]] = {name: [] for name in labels}
-    served: dict[str, int] = dict.fromkeys(labels, 0)
-    failures: dict[str, int] = dict.fromkeys(labels, 0)
+    args = _runner.arguments(__doc__, repetitions=5, seconds=10)
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/load.py needs wrk, which is not installed: apt-get install -y wrk")
+    ours, theirs = _runner.OURS, _runner.UPSTREAM
+    python = {ours: sys.executable, theirs: _runner.upstream_python()}
+    apps = {"bare": "bare", "log-line": "log-line", ours: "dockerflow", theirs: "dockerflow"}
+    served = dict.fromkeys(LABELS, 1)  # each server's readiness request
     with tempfile.TemporaryDirectory(prefix="dockerflow-load-") as workdir:
+        servers = {}
+        for name, app in apps.items():
+            stdout = os.path.join(workdir, f"{name}.stdout")
+            servers[name] = Server(python.get(name, sys.executable), app, stdout)
 
-        def start(name: str, python: str, kind: str) -> Server:
-            return Server(name, python, kind, workdir, args.workers, args.handler)
+        def measure(name: str) -> tuple[float, float, int]:
+            server, cpu = servers[name], servers[name].worker_cpu_seconds()
+            rps, requests, failures = wrk(server.port, args.seconds)
+            served[name] += requests
+            return rps, (server.worker_cpu_seconds() - cpu) / requests * 1e6, failures
 
-        servers = {
-            "bare": start("bare", sys.executable, "bare"),
-            "log-line": start("log-line", sys.executable, "log-line"),
-            "ours": start("ours", sys.executable, "dockerflow"),
-            "upstream": start("upstream", upstream, "dockerflow"),
-        }
-        if args.with_quiet:
-            for name, python in (("ours-quiet", sys.executable), ("upstream-quiet", upstream)):
-                servers[name] = start(name, python, "dockerflow-quiet")
         try:
-            for server in servers.values():
-                server.wait_ready()
-            for name, server in servers.items():  # warm-up, not counted
-                _, warm, _ = load(server.port, 2, args.connections)
-                served[name] += warm + 1  # + the readiness request
-            for round_number in range(args.rounds):
-                for name, server in servers.items():
-                    cpu_before = server.worker_cpu_seconds()
-                    rps, requests, errors = load(server.port, args.seconds, args.connections)
-                    cpu_after = server.worker_cpu_seconds()
-                    if cpu_before is not None and cpu_after is not None and requests:
-                        cpu_per_request[name].append((cpu_after - cpu_before) / requests * 1e6)
-                    results[name].append(rps)
-                    served[name] += requests
-                    failures[name] += errors
-                    print(
-                        f"round {round_number + 1}: {name} {rps:.0f} rps ({errors} errors)",
-                        file=sys.stderr,
-                    )
+            for name, server in servers.items():
+                served[name] += wrk(server.port, 2)[1]  # warm-up, not counted
+            measurements = {name: lambda name=name: measure(name) for name in servers}
+            samples = _runner.interleave(measurements, args.repetitions)
         finally:
             for server in servers.values():
                 server.stop()
-        logged = {name: servers[name].summary_lines() for name in ("log-line", "ours", "upstream")}
-
-    report(args, client, labels, results, cpu_per_request, served, failures, logged)
-
-
-def report(
-    args: Any,
-    client: str,
-    labels: dict[str, str],
-    results: dict[str, list[float]],
-    cpu_per_request: dict[str, list[float]],
-    served: dict[str, int],
-    failures: dict[str, int],
-    logged: dict[str, int],
-) -> None:
-    bare = statistics.median(results["bare"])
-    print(
-        f"- gunicorn {args.workers} sync workers on {HOST}, client {client} with "
-        f"{args.connections} connections, {args.rounds} rounds x {args.seconds:g} s, "
-        f"interleaved; medians; request.summary through "
-        + ("each side's MozlogHandler" if args.handler == "mozlog" else "a StreamHandler")
+        written = {}
+        for name in ("log-line", ours, theirs):
+            with open(servers[name].stdout, "rb") as lines:
+                written[name] = sum(1 for _ in lines)
+    rps = _runner.medians({name: [rps for rps, _, _ in runs] for name, runs in samples.items()})
+    cpu = _runner.medians({name: [cpu for _, cpu, _ in runs] for name, runs in samples.items()})
+    failures = {name: sum(failed for _, _, failed in runs) for name, runs in samples.items()}
+    rows = [
+        [label, f"{rps[name]:.0f}", f"{rps[name] / rps['bare']:.1%}", f"{cpu[name]:.0f}",
+         f"{cpu[name] - cpu['bare']:+.0f}", str(failures[name])]
+        for name, label in LABELS.items()
+    ]  # fmt: skip
+    header = ["server", "requests/s", "of bare Flask", "worker CPU µs/request", "added CPU µs"]
+    floor = rps["log-line"]
+    lines = [
+        *_runner.table([*header, "failures"], rows),
+        "",
+        f"- The floor of logging keeps {floor / rps['bare']:.1%} of bare Flask's requests per "
+        f"second; ours keeps {rps[ours] / floor:.1%} of that floor, python-dockerflow "
+        f"{rps[theirs] / floor:.1%}.",
+        "- Lines written for the requests served (the difference: requests in flight when wrk "
+        "stopped): " + ", ".join(f"{n} {written[n]:,} / {served[n]:,}" for n in written) + ".",
+    ]
+    kinds = {"bare": _runner.FLOOR, "log-line": _runner.FLOOR, ours: ours, theirs: theirs}
+    bars = [(LABELS[n], rps[n] / rps["bare"] * 100, kinds[n]) for n in LABELS]
+    described = {ours: _runner.versions()}
+    _runner.write_page(
+        "load", __doc__, args, described, lines, bars, "% of bare Flask's requests/s"
     )
-    have_cpu = all(cpu_per_request.values())
-    bare_cpu = statistics.median(cpu_per_request["bare"]) if have_cpu else 0.0
-    print(
-        "\n| server | median rps | runs (rps) | % of bare Flask | errors "
-        "| worker CPU us/request | added CPU us/request |"
-    )
-    print("|---|---:|---|---:|---:|---:|---:|")
-    for name, label in labels.items():
-        median = statistics.median(results[name])
-        runs = ", ".join(f"{value:.0f}" for value in results[name])
-        cpu = added = "n/a"
-        if have_cpu:
-            value = statistics.median(cpu_per_request[name])
-            cpu, added = f"{value:.0f}", f"{value - bare_cpu:+.0f}"
-        print(
-            f"| {label} | {median:.0f} | {runs} | {median / bare:.1%} | {failures[name]} "
-            f"| {cpu} | {added} |"
-        )
-    print()
-    if have_cpu:
-        ours_cpu = statistics.median(cpu_per_request["ours"])
-        print(
-            "- worker CPU per request (from /proc, 10 ms ticks) depends much less on what "
-            f"else the machine runs; bare / ours = {bare_cpu / ours_cpu:.1%} is the share "
-            "of bare Flask's throughput ours would keep when the workers are CPU-bound"
-        )
-    for name, count in logged.items():
-        print(
-            f"- {LABELS[name]}: {count} request.summary lines for about {served[name]} "
-            "requests served"
-        )
-    ours = statistics.median(results["ours"]) / bare
-    floor = statistics.median(results["log-line"]) / bare
-    verdict = "met" if ours >= 0.93 else "MISSED"
-    print(
-        f"- writing one constant line per request keeps {floor:.1%} of bare Flask; "
-        f"ours keeps {ours / floor:.1%} of that floor"
-    )
-    print(f"- target: ours keeps >= 93% of bare Flask: {ours:.1%}, {verdict}")
 
 
 if __name__ == "__main__":

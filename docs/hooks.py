@@ -1,9 +1,10 @@
 """MkDocs hook: the Performance page shows every benchmark report there is.
 
-Each benchmark writes a Markdown report to ``bench/results/``. The page holds
-the marker below; the build replaces it with the reports, their headings moved
-under the page's "Results" section, so a new report appears without an edit
-here and a removed one leaves no dangling include.
+Each benchmark writes a Markdown report to ``bench/results/``, with its plot
+beside it (``NAME.png``). The page holds the marker below; the build replaces
+it with the reports, their headings moved under the page's "Results" section,
+and copies the plots into the site under ``bench-results/``, so a new report
+appears without an edit here and a removed one leaves no dangling include.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+from mkdocs.structure.files import File, Files
+
 MARKER = "<!-- bench-results -->"
 # Reports in reading order; any other report follows, by file name.
-ORDER = ("requests", "instructions", "load", "formatter", "heartbeat")
+ORDER = ("requests", "load", "formatter", "heartbeat")
+#: Where the plots go in the site, relative to the Performance page.
+PLOTS = "bench-results"
+_PLOT = re.compile(r"\]\(([\w-]+\.png)\)")
 _HEADING = re.compile(r"^(#{1,4}) ")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_SPAN = re.compile(r"(`+).+?\1")
@@ -44,7 +50,7 @@ def _code_endpoints(line: str) -> str:
 
 
 def include_report(text: str, levels: int) -> str:
-    """A report's Markdown, its headings ``levels`` deeper, endpoints as code."""
+    """A report's Markdown, its headings ``levels`` deeper, endpoints as code, plots moved."""
     lines = []
     in_fence = False
     for line in text.splitlines():
@@ -53,6 +59,7 @@ def include_report(text: str, levels: int) -> str:
         elif not in_fence:
             line = _HEADING.sub(lambda m: "#" * levels + m.group(1) + " ", line)
             line = _code_endpoints(line)
+            line = _PLOT.sub(rf"]({PLOTS}/\1)", line)
         lines.append(line)
     return "\n".join(lines)
 
@@ -70,3 +77,10 @@ def on_page_markdown(markdown: str, *, config: Any, **kwargs: Any) -> str:
         return markdown
     root = Path(config.config_file_path).parent
     return markdown.replace(MARKER, results_markdown(root / "bench" / "results"))
+
+
+def on_files(files: Files, *, config: Any) -> Files:
+    results = Path(config.config_file_path).parent / "bench" / "results"
+    for plot in sorted(results.glob("*.png")):
+        files.append(File.generated(config, f"{PLOTS}/{plot.name}", abs_src_path=str(plot)))
+    return files

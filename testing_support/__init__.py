@@ -1,26 +1,16 @@
 """Helpers shared by every test tree (not shipped: the distributions' wheels hold only src/).
 
-The test trees are not packages and pytest's importlib mode adds nothing to
-``sys.path``, so the root ``conftest.py`` registers this package by path;
-tests then import ``testing_support.servers`` like any module.
+pytest.ini puts the repository root on ``sys.path`` (``pythonpath = .``), so
+tests import these modules by name: ``from testing_support.servers import
+RedisServer``. Only ``servers`` is standard library alone (the root
+conftest.py imports it in every tree); the others need the test environment
+(Hypothesis, Flask, our three distributions) and are imported by the trees
+that use them.
+
+- ``servers``: loopback ports, our own ``redis-server``, a stallable TCP proxy;
+- ``sizes``: small or full hardening runs (``DOCKERFLOW_TEST_SIZE``);
+- ``wsgi``: calling a WSGI app in-process;
+- ``logged_apps``: an app with Dockerflow whose logs go nowhere, a line collector;
+- ``long_runs``: request and heartbeat drivers, memory and thread gauges;
+- ``example_under_faults``: the example service under gunicorn while backends fail.
 """
-
-from __future__ import annotations
-
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
-
-def load_module(name: str, path: Path) -> ModuleType:
-    """Import the file at ``path`` as module ``name`` (once; later calls return it)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module

@@ -1,28 +1,33 @@
-"""Fixtures of the hardening tests; shared helpers live in ``support.py`` beside this file.
+"""Fixtures of the hardening tests, which run at the size ``DOCKERFLOW_TEST_SIZE`` says.
 
-``support.py`` is loaded by path as ``dockerflow_hardening_support`` (the test
-trees are not packages), so test modules here and in tests/stress import it
-by that name.
+``hatch test`` runs them small; ``hatch run stress:run`` at full size (see
+``testing_support/sizes.py``). Tests record what they measured in the
+``figures`` fixture; a run in one process prints them at the end, in its
+"reliability figures" section (docs/reliability.md quotes them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+import json
+from typing import Any
 
 import pytest
 
-from dockerflow.checks import default_registry
-from testing_support import load_module
+from testing_support.sizes import SIZE
 
-load_module("dockerflow_hardening_support", Path(__file__).with_name("support.py"))
+FIGURES = pytest.StashKey[dict[str, dict[str, Any]]]()
 
 
-@pytest.fixture(autouse=True)
-def _clean_default_registry() -> Iterator[None]:
-    """Leave the module-level check registry as each test found it."""
-    before = default_registry.get_checks()
-    yield
-    default_registry.clear()
-    for name, check in before.items():
-        default_registry.register(check, name=name)
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """A dict of this test's figures, printed at the end of the session."""
+    return request.config.stash.setdefault(FIGURES, {}).setdefault(request.node.name, {})
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    recorded = config.stash.get(FIGURES, {})
+    if not recorded:
+        return
+    terminalreporter.section(f"reliability figures ({SIZE} size)")
+    for name, values in recorded.items():
+        terminalreporter.write_line(f"{name}: {json.dumps(values, sort_keys=True)}")

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dockerflow_hardening_support import FUZZ, CollectingHandler, call_wsgi, wsgi_environ
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dockerflow.checks import Error, Warning
 from dockerflow.logging import JsonLogFormatter
 from dockerflow.version import VersionFileError, get_version
+from testing_support.logged_apps import CollectingHandler
+from testing_support.sizes import FUZZ
+from testing_support.wsgi import call_wsgi, wsgi_environ
 
 TOKEN = "fuzz-operator-token-0123456789abcdef"
 ENDPOINTS = ["/__version__", "/__heartbeat__", "/__lbheartbeat__", "/__error__"]

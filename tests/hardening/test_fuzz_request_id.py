@@ -9,11 +9,13 @@ import uuid
 from typing import Any
 
 import pytest
-from dockerflow_hardening_support import FUZZ, CollectingHandler, call_wsgi, wsgi_environ
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dockerflow.logging import JsonLogFormatter, RequestIdLogFilter, get_or_generate_request_id
+from testing_support.logged_apps import CollectingHandler
+from testing_support.sizes import FUZZ
+from testing_support.wsgi import call_wsgi, wsgi_environ
 
 SAFE = re.compile(r"[!#-&(-_a-~]{1,128}")
 # What a WSGI server can hand over: the raw header bytes decoded as latin-1.

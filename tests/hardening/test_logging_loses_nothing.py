@@ -9,28 +9,30 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from dockerflow_hardening_support import (
-    call_wsgi,
-    concurrent_logged_requests,
-    detach_summary_logging,
-    logged_app,
-    wsgi_environ,
-)
 
 from dockerflow.logging import JsonLogFormatter
+from testing_support.logged_apps import detach_summary_logging, logged_app
+from testing_support.long_runs import concurrent_logged_requests
+from testing_support.sizes import scaled
+from testing_support.wsgi import call_wsgi, wsgi_environ
+
+THREADS = scaled(8, 16)
+PER_THREAD = scaled(150, 2_000)
 
 
-def test_concurrent_requests_each_log_one_parseable_line() -> None:
-    """8 threads x 150 requests: 1,200 lines, each parseable, each with its own request id."""
-    app = logged_app("concurrent_fast")
+def test_concurrent_requests_each_log_one_parseable_line(figures: dict[str, Any]) -> None:
+    """8 threads x 150 requests (16 x 2,000 at full size): one parseable line per request id."""
+    app = logged_app("concurrent")
     try:
-        echoed, lines = concurrent_logged_requests(app, threads=8, per_thread=150)
+        echoed, lines = concurrent_logged_requests(app, threads=THREADS, per_thread=PER_THREAD)
     finally:
         detach_summary_logging(app)
 
-    assert len(echoed) == 8 * 150
-    records = [json.loads(line) for line in lines]
-    rids = Counter(record["Fields"]["rid"] for record in records)
+    rids = Counter(json.loads(line)["Fields"]["rid"] for line in lines)
+    figures.update(
+        requests=len(echoed), lines=len(lines), duplicate_rids=sum(n - 1 for n in rids.values())
+    )
+    assert len(echoed) == THREADS * PER_THREAD
     assert len(lines) == len(echoed)
     assert rids == Counter(echoed)
     assert max(rids.values()) == 1

@@ -8,10 +8,11 @@ import logging
 from typing import Any
 
 import pytest
-from dockerflow_hardening_support import CollectingHandler, call_wsgi, wsgi_environ
 
 from dockerflow.logging import JsonLogFormatter
+from testing_support.logged_apps import CollectingHandler
 from testing_support.servers import find_free_port
+from testing_support.wsgi import call_wsgi, wsgi_environ
 
 PASSWORD = "hunter2-Pa55word"
 

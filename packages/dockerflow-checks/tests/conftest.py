@@ -1,7 +1,9 @@
 """Fixtures of the checks tests: a redis-server of our own and a stallable TCP proxy.
 
 The servers come from ``testing_support/servers.py`` at the repository root,
-imported as ``testing_support.servers``.
+imported as ``testing_support.servers``; ``clean_default_registry``, which
+empties the default check registry around every test, is in the root
+conftest.py.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dockerflow.checks import default_registry
 from testing_support.servers import (
     RedisServer,
     TcpProxy,
@@ -55,19 +56,6 @@ def postgres_proxy(postgres_url: str) -> Iterator[TcpProxy]:
         yield proxy
     finally:
         proxy.stop()
-
-
-@pytest.fixture
-def clean_default_registry() -> Iterator[None]:
-    """Leave the shared default registry as the test found it."""
-    saved = default_registry.get_checks()
-    default_registry.clear()
-    try:
-        yield
-    finally:
-        default_registry.clear()
-        for name, func in saved.items():
-            default_registry.register(func, name=name)
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""Fixtures for the Flask extension tests: apps, clients and captured records."""
+"""Fixtures for the Flask extension tests: apps, clients and captured records.
+
+The default check registry is emptied around every test by the root conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from typing import Any, Callable
 
 import pytest
 from flask import Flask
-
-from dockerflow.checks import default_registry
 
 SUMMARY = "request.summary"
 
@@ -35,16 +36,6 @@ def make_app(tmp_path: Path) -> AppFactory:
 def app(make_app: AppFactory) -> Flask:
     """A plain app; unhandled errors become 500 responses as in production."""
     return make_app()
-
-
-@pytest.fixture(autouse=True)
-def _clean_default_registry() -> Any:
-    """Leave the module-level check registry as each test found it."""
-    before = default_registry.get_checks()
-    yield
-    default_registry.clear()
-    for name, check in before.items():
-        default_registry.register(check, name=name)
 
 
 @pytest.fixture

@@ -23,9 +23,7 @@ from dockerflow.flask.testing import (
     check_dockerflow_compliance,
 )
 from dockerflow.logging import JsonLogFormatter
-from testing_support import load_module
-
-support = load_module("dockerflow_doctor_support", Path(__file__).with_name("doctor_support.py"))
+from testing_support import doctor_projects as support
 
 SUMMARY = support.SUMMARY
 

@@ -13,9 +13,7 @@ from flask import Flask
 
 from dockerflow.flask import Dockerflow
 from dockerflow.flask._cli import dockerflow_cli
-from testing_support import load_module
-
-support = load_module("dockerflow_doctor_support", Path(__file__).with_name("doctor_support.py"))
+from testing_support import doctor_projects as support
 
 #: What --backend imports: a module the test writes, holding a redis client.
 BACKEND_MODULE = "doctor_cli_backends"

@@ -11,9 +11,7 @@ import pytest
 from dockerflow.flask import Dockerflow
 from dockerflow.flask._doctor_servers import PROBE_PORT, uwsgi_options
 from dockerflow.flask.testing import RuleResult, check_dockerflow_compliance
-from testing_support import load_module
-
-support = load_module("dockerflow_doctor_support", Path(__file__).with_name("doctor_support.py"))
+from testing_support import doctor_projects as support
 
 UWSGI_EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "service" / "uwsgi.ini"
 

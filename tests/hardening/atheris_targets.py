@@ -1,13 +1,14 @@
 """Coverage-guided fuzzing with atheris (libFuzzer) of the formatter, request ids and version.json.
 
-    hatch run stress:python bench/fuzz/fuzz_targets.py formatter -runs=20000
-    hatch run stress:python bench/fuzz/fuzz_targets.py request_id -runs=20000
-    hatch run stress:python bench/fuzz/fuzz_targets.py version -runs=20000
+    hatch run stress:python tests/hardening/atheris_targets.py formatter -runs=20000
+    hatch run stress:python tests/hardening/atheris_targets.py request_id -runs=20000
+    hatch run stress:python tests/hardening/atheris_targets.py version -runs=20000
 
 Each target raises (and libFuzzer stops with the crashing input) when an
 invariant breaks: the formatter gives exactly one line of valid JSON, a
 request id is either the safe header value or a UUID4, get_version returns a
-dict or raises VersionFileError. tests/stress/test_atheris.py runs them bounded.
+dict or raises VersionFileError. tests/hardening/test_atheris.py runs them bounded
+(not a test module itself: pytest does not collect it).
 """
 
 from __future__ import annotations
