@@ -61,7 +61,6 @@ def test_stopped_server_is_cannot_connect_then_back(redis_server: Any, clients: 
 
     redis_server.start()
     assert runner.run(checks).statuses == {"redis": "ok"}
-    runner.close()
 
 
 def test_stopped_server_with_default_client_is_bounded_by_runner(
@@ -81,7 +80,6 @@ def test_stopped_server_with_default_client_is_bounded_by_runner(
         health.ERROR_CANNOT_CONNECT_REDIS,
         health.ERROR_CHECK_TIMEOUT,
     }
-    runner.close()
 
 
 def test_stalled_server_is_a_redis_error_then_back(redis_server: Any, clients: list[Any]) -> None:
@@ -100,7 +98,6 @@ def test_stalled_server_is_a_redis_error_then_back(redis_server: Any, clients: l
 
     redis_server.resume()
     assert runner.run(checks).statuses == {"redis": "ok"}
-    runner.close()
 
 
 def test_wrong_password_fails_without_showing_it(

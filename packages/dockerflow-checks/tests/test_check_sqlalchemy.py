@@ -138,7 +138,6 @@ def test_postgresql_stopped_then_back(
 
     postgres_proxy.start()
     assert runner.run(checks).statuses == {"db": "ok"}
-    runner.close()
 
 
 @pytest.mark.postgres
@@ -162,7 +161,6 @@ def test_postgresql_stall_on_open_connection_times_out_then_recovers(
     while runner.run(checks).level and time.monotonic() < deadline:
         time.sleep(0.1)
     assert runner.run(checks).statuses == {"db": "ok"}
-    runner.close()
 
 
 @pytest.mark.postgres
@@ -187,4 +185,3 @@ def test_postgresql_stall_on_connect_is_bounded_by_connect_timeout(
 
     postgres_proxy.resume()
     assert runner.run(checks).statuses == {"db": "ok"}
-    runner.close()

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,16 +23,13 @@ from dockerflow.checks import (
     run_checks,
     run_checks_async,
 )
+from dockerflow.checks._pool import DEFAULT_MAX_WORKERS
 
 
 @pytest.fixture
-def runner() -> Iterator[CheckRunner]:
-    """A runner with a short timeout, closed afterwards."""
-    instance = CheckRunner(timeout=0.5)
-    try:
-        yield instance
-    finally:
-        instance.close()
+def runner() -> CheckRunner:
+    """A runner with a short timeout."""
+    return CheckRunner(timeout=0.5)
 
 
 def sleeper(seconds: float) -> Any:
@@ -95,7 +91,6 @@ def test_hanging_check_times_out_with_stable_id(release: threading.Event) -> Non
     started = time.monotonic()
     results = runner.run({"hangs": lambda: release.wait(30), "fine": list})
     elapsed = time.monotonic() - started
-    runner.close()
     assert elapsed < 0.3 + 0.5
     assert results.statuses == {"hangs": "error", "fine": "ok"}
     messages = results.details["hangs"]["messages"]
@@ -120,7 +115,6 @@ def test_stuck_check_is_not_started_again(release: threading.Event) -> None:
     assert "still running" in second.details["hangs"]["messages"][health.ERROR_CHECK_TIMEOUT]
     release.set()
     assert wait_for(lambda: runner.run({"hangs": hangs}).level == 0)
-    runner.close()
 
 
 def wait_for(condition: Any, timeout: float = 5.0) -> bool:
@@ -144,21 +138,30 @@ def test_hanging_check_run_fifty_times_keeps_threads_bounded(release: threading.
         peak = max(peak, threading.active_count())
     assert peak - before <= 3
     release.set()
-    runner.close()
 
 
-def test_pool_bound_holds_for_many_distinct_hanging_checks(release: threading.Event) -> None:
-    """With all threads stuck, more checks are reported as not started, not given threads."""
-    runner = CheckRunner(timeout=0.2, max_workers=2)
+def test_check_threads_are_bounded_per_process_not_per_runner(release: threading.Event) -> None:
+    """Forty hanging checks over four runners hold at most 32 threads; the rest do not start."""
+    runners = [CheckRunner(timeout=0.5) for _ in range(4)]
     before = threading.active_count()
-    checks = {f"hang{i}": (lambda: release.wait(30)) for i in range(5)}
-    results = runner.run(checks)
-    assert threading.active_count() - before <= 2
-    assert results.statuses == dict.fromkeys(checks, "error")
-    texts = [m for d in results.details.values() for m in d["messages"].values()]
-    assert sum("did not start" in text for text in texts) == 3
+    results: list[Any] = []
+
+    def run(runner: CheckRunner, first: int) -> None:
+        checks = {f"hang{i}": (lambda: release.wait(30)) for i in range(first, first + 10)}
+        results.append(runner.run(checks))
+
+    threads = [
+        threading.Thread(target=run, args=(runner, 10 * n)) for n, runner in enumerate(runners)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert threading.active_count() - before <= DEFAULT_MAX_WORKERS
+    texts = [m for r in results for d in r.details.values() for m in d["messages"].values()]
+    assert len(texts) == 40
+    assert sum("all 32 check threads of the process are busy" in text for text in texts) >= 8
     release.set()
-    runner.close()
 
 
 def test_raising_check_becomes_error_naming_exception_without_traceback(
@@ -362,28 +365,31 @@ def test_module_run_checks_and_run_checks_async() -> None:
     assert asyncio.run(run_checks_async(checks, timeout=1.0)) == results
 
 
-def test_silenced_ids_are_dropped_and_logged_at_debug_only(
+def test_silenced_ids_are_dropped_and_not_logged(
     runner: CheckRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A silenced id leaves no trace in the results and is logged at DEBUG only."""
+    """A silenced id leaves no trace in the results nor in the log, at any level."""
     checks = {"mixed": lambda: [Error("hushed", id="x.E1"), Warning("kept", id="x.W1")]}
-    with caplog.at_level(logging.DEBUG, logger="dockerflow.checks"):
+    with caplog.at_level(logging.DEBUG):
         results = runner.run(checks, silenced_check_ids=["x.E1"])
     assert results.statuses == {"mixed": "warning"}
     assert results.details["mixed"]["messages"] == {"x.W1": "kept"}
-    hushed = [r for r in caplog.records if "hushed" in r.getMessage()]
-    assert [r.levelno for r in hushed] == [logging.DEBUG]
+    assert not [r for r in caplog.records if "hushed" in r.getMessage()]
+    assert [r.getMessage() for r in caplog.records] == ["x.W1: kept"]
 
 
-def test_each_message_is_logged_once_at_its_level(
+def test_each_message_is_logged_once_at_its_level_as_id_colon_msg(
     runner: CheckRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Every kept message is logged exactly once, at its own level, on dockerflow.checks."""
+    """Every kept message is logged once, at its level, on dockerflow.checks.registry.
+
+    The text is python-dockerflow's ``"<id>: <msg>"``, ``"None: <msg>"`` without an id.
+    """
     checks = {
         "one": lambda: [Info("i-msg", id="i"), Error("e-msg", id="e")],
         "two": lambda: [Critical("c-msg"), Warning("w-msg")],
     }
-    with caplog.at_level(logging.DEBUG, logger="dockerflow.checks"):
+    with caplog.at_level(logging.DEBUG):
         runner.run(checks)
     logged = {
         text: [r.levelno for r in caplog.records if text in r.getMessage()]
@@ -395,7 +401,14 @@ def test_each_message_is_logged_once_at_its_level(
         "c-msg": [logging.CRITICAL],
         "w-msg": [logging.WARNING],
     }
-    assert {r.name for r in caplog.records} == {"dockerflow.checks"}
+    assert {r.name for r in caplog.records} == {"dockerflow.checks.registry"}
+    assert sorted(r.getMessage() for r in caplog.records) == [
+        "None: c-msg",
+        "None: w-msg",
+        "e: e-msg",
+        "i: i-msg",
+    ]
+    assert {r.check for r in caplog.records} == {"one", "two"}  # type: ignore[attr-defined]
 
 
 def test_messages_without_id_or_with_same_id_do_not_collide(runner: CheckRunner) -> None:
