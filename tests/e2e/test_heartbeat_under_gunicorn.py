@@ -6,7 +6,8 @@ Each test serves ``tests/e2e/apps/checks_service.py`` on a free loopback port.
 codes the heartbeat answered and its slowest answer; it runs one configuration
 by default and all six with ``DOCKERFLOW_E2E_FIGURES=1``::
 
-    DOCKERFLOW_E2E_FIGURES=1 hatch test -- -n 0 -s tests/e2e/test_heartbeat_under_gunicorn.py -k figures
+    DOCKERFLOW_E2E_FIGURES=1 hatch test -- -n 0 -s tests/e2e/test_heartbeat_under_gunicorn.py \
+        -k figures
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 redis = pytest.importorskip("redis")
-
-import redis.asyncio  # noqa: E402
+redis_asyncio = pytest.importorskip("redis.asyncio")
 
 from redis.backoff import NoBackoff  # noqa: E402
 from redis.retry import Retry  # noqa: E402
@@ -130,7 +129,7 @@ def test_ping_leaves_the_clients_pool_alone(redis_server: Any, clients: list[Any
 
 def test_asyncio_client_is_refused_with_a_clear_error() -> None:
     """An asyncio client needs an async check of its own: TypeError saying so."""
-    client = redis.asyncio.Redis(host="127.0.0.1", port=1)
+    client = redis_asyncio.Redis(host="127.0.0.1", port=1)
     with pytest.raises(TypeError, match="synchronous redis client"):
         check_redis_connected(client)
 

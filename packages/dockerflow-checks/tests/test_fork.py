@@ -79,7 +79,7 @@ def test_child_runs_checks_when_every_thread_of_the_parent_is_busy(
 def test_check_still_running_in_the_parent_is_started_afresh_in_the_child(
     release: threading.Event,
 ) -> None:
-    """A check stuck at the fork is not reported "still running" in the child, which has no such run."""
+    """A check stuck at the fork is started afresh in the child, not reported "still running"."""
     parent = os.getpid()
     runner = CheckRunner(timeout=0.2, cache_ttl=30)
     calls: list[int] = []

@@ -552,7 +552,7 @@ def test_run_async_reports_a_check_that_raises_cancelled_error(runner: CheckRunn
 def test_base_exception_of_a_check_is_its_error_and_the_process_goes_on(
     runner: CheckRunner, exception: BaseException
 ) -> None:
-    """SystemExit, KeyboardInterrupt, CancelledError raised by a check are reported as it raising."""
+    """SystemExit, KeyboardInterrupt and CancelledError from a check are its error, no more."""
 
     def raises() -> list[CheckMessage]:
         raise exception
@@ -612,7 +612,7 @@ def test_check_that_raised_keeps_its_chain_masked_on_its_record(
             try:
                 raise OSError(f"dsn postgresql://u:{secret}@db/x")
             except OSError:
-                raise LookupError(f"retry failed: password={secret}")  # implicit context
+                raise LookupError(f"retry failed: password={secret}")  # noqa: B904 - implicit context
         except LookupError as exc:
             raise RuntimeError("database unavailable") from exc
 

@@ -152,7 +152,7 @@ def test_check_records_carry_the_heartbeat_request_id(
 
 
 def test_async_callable_object_runs_inside_the_app_context(app: Flask) -> None:
-    """An object whose ``__call__`` is ``async def`` is run as an async check, in the app context."""
+    """An object whose ``__call__`` is ``async def`` runs as an async check, in the app context."""
     from flask import current_app
 
     class AsyncProbe:
@@ -191,7 +191,10 @@ def test_heartbeat_logs_every_message_as_id_colon_msg(
     records = [r for r in caplog.records if r.name == "dockerflow.checks.registry"]
     assert sorted((r.levelno, r.getMessage()) for r in records) == [
         (logging.INFO, "None: no id"),
-        (logging.ERROR, "dockerflow.health.check_exception: Check explodes raised ConnectionError: refused"),
+        (
+            logging.ERROR,
+            "dockerflow.health.check_exception: Check explodes raised ConnectionError: refused",
+        ),
         (logging.ERROR, "svc.E001: down"),
     ]
     (raised,) = [r for r in records if r.exc_info]

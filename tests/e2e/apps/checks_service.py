@@ -24,15 +24,15 @@ if os.environ.get("E2E_GEVENT_PATCH") == "1":
 
     monkey.patch_all()
 
-import asyncio  # noqa: E402
-import logging  # noqa: E402
-from logging.config import dictConfig  # noqa: E402
-from typing import Any  # noqa: E402
+import asyncio
+import logging
+from logging.config import dictConfig
+from typing import Any
 
-from flask import Flask  # noqa: E402
+from flask import Flask
 
-from dockerflow.checks import Info  # noqa: E402
-from dockerflow.flask import Dockerflow  # noqa: E402
+from dockerflow.checks import Info
+from dockerflow.flask import Dockerflow
 
 dictConfig(
     {

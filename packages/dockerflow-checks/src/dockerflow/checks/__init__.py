@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from ._coroutines import is_async_check
 from ._masking import mask_credentials
+from ._results import ChecksResults
+from ._runner import (
+    DEFAULT_CHECK_TIMEOUT,
+    CheckRunner,
+    run_checks,
+    run_checks_async,
+)
 from .messages import (
     CRITICAL,
     DEBUG,
@@ -32,13 +39,6 @@ from .registry import (
     get_checks,
     register,
     register_partial,
-)
-from ._results import ChecksResults
-from ._runner import (
-    DEFAULT_CHECK_TIMEOUT,
-    CheckRunner,
-    run_checks,
-    run_checks_async,
 )
 
 __all__ = [

@@ -50,7 +50,7 @@ def message_keys(name: str, messages: Iterable[CheckMessage]) -> list[str]:
     keys: list[str] = []
     used: set[str] = set()
     for message in messages:
-        base = name if message.id is None else _shown_id(message)
+        base = name if message.id is None else _id_text(message.id)
         key, n = base, 1
         while key in used:
             n += 1
@@ -88,7 +88,7 @@ def build_results(
             logger.log(
                 message.level,
                 "%s: %s",
-                _shown_id(message),
+                None if message.id is None else _id_text(message.id),
                 text,
                 exc_info=exc_info,
                 extra={"check": outcome.name, "check_id": message.id},
@@ -127,5 +127,5 @@ def json_safe(value: Any) -> Any:
         return f"<{type(value).__name__} that cannot be shown>"
 
 
-def _shown_id(message: CheckMessage) -> str | None:
-    return None if message.id is None else str(json_safe(message.id))
+def _id_text(message_id: object) -> str:
+    return str(json_safe(message_id))

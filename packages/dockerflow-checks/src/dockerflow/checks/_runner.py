@@ -197,9 +197,9 @@ class CheckRunner:
             if waiting:
                 done, _ = await asyncio.wait(waiting, timeout=max(deadline - time.monotonic(), 0))
         finally:
-            for slot in waiting:
-                if slot not in done:
-                    slot.cancel()
+            for pending in waiting:
+                if pending not in done:
+                    pending.cancel()
         outcomes = []
         for (name, func), slot in zip(pairs, slots):
             if isinstance(slot, CheckOutcome):
