@@ -27,7 +27,7 @@ from dockerflow.checks import (
     run_checks,
     run_checks_async,
 )
-from dockerflow.checks._pool import DEFAULT_MAX_WORKERS
+from dockerflow.checks._pool import DEFAULT_MAX_WORKERS, shared_pool
 
 
 @pytest.fixture
@@ -448,12 +448,12 @@ def test_runner_rejects_non_positive_timeout() -> None:
 
 def test_three_hundred_runners_share_one_bounded_pool_of_threads() -> None:
     """300 runners (300 apps) each running checks leave at most 32 check threads alive."""
-    before = {t for t in threading.enumerate() if t.name.startswith("dockerflow-checks-")}
+    before = threading.active_count()
     runners = [CheckRunner(timeout=2) for _ in range(300)]
     for runner in runners:
         assert runner.run({"a": list, "b": lambda: None}).level == 0
-    alive = {t for t in threading.enumerate() if t.name.startswith("dockerflow-checks-")}
-    assert len(alive | before) <= DEFAULT_MAX_WORKERS
+    assert len(shared_pool()._threads) <= DEFAULT_MAX_WORKERS
+    assert threading.active_count() - before <= DEFAULT_MAX_WORKERS
 
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("test_request_id", default="-")

@@ -34,7 +34,14 @@ _WorkItem = tuple["Future[object]", Callable[[], object]]
 
 
 class WorkerPool:
-    """Run callables on at most ``max_workers`` daemon threads."""
+    """Run callables on at most ``max_workers`` daemon threads.
+
+    Two counts, kept under the lock, say where queued work goes: ``_idle``
+    threads wait with nothing promised to them, and ``_backlog`` items wait
+    with no thread promised to them. A submitted item takes an idle thread,
+    else a new one, else joins the backlog, which a thread finishing its item
+    takes before it counts itself idle again.
+    """
 
     def __init__(self, max_workers: int, *, idle_seconds: float = 60.0) -> None:
         if max_workers < 1:
@@ -42,9 +49,10 @@ class WorkerPool:
         self.max_workers = max_workers
         self.idle_seconds = idle_seconds
         self._queue: queue.SimpleQueue[_WorkItem] = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
         self._threads: set[threading.Thread] = set()
+        self._idle = 0
+        self._backlog = 0
 
     def submit(self, future: Future[T], func: Callable[[], T]) -> None:
         """Run ``func`` on a pool thread and complete ``future`` with its outcome.
@@ -55,16 +63,21 @@ class WorkerPool:
         new_thread: threading.Thread | None = None
         with self._lock:
             self._queue.put((future, func))  # type: ignore[arg-type]
-            if not self._idle.acquire(blocking=False) and len(self._threads) < self.max_workers:
+            if self._idle:
+                self._idle -= 1
+            elif len(self._threads) < self.max_workers:
                 new_thread = threading.Thread(target=self._work, daemon=True)
                 new_thread.name = f"dockerflow-checks-{len(self._threads) + 1}"
                 self._threads.add(new_thread)
+            else:
+                self._backlog += 1
         if new_thread is not None:
             try:
                 new_thread.start()
-            except BaseException:  # no thread could be had: the queued work waits for another
+            except BaseException:  # no thread could be had: the item waits for another
                 with self._lock:
                     self._threads.discard(new_thread)
+                    self._backlog += 1
                 raise
 
     def _work(self) -> None:
@@ -75,9 +88,9 @@ class WorkerPool:
                     future, func = self._queue.get(timeout=self.idle_seconds)
                 except queue.Empty:
                     with self._lock:
-                        # Leave only while counted as idle: a missing token means a
-                        # submitter just counted on this thread for queued work.
-                        if self._idle.acquire(blocking=False):
+                        # Leave only while more threads idle than items promised them.
+                        if self._idle:
+                            self._idle -= 1
                             return
                     continue
                 if future.set_running_or_notify_cancel():
@@ -88,7 +101,11 @@ class WorkerPool:
                     else:
                         future.set_result(result)
                 del future, func
-                self._idle.release()
+                with self._lock:
+                    if self._backlog:
+                        self._backlog -= 1
+                    else:
+                        self._idle += 1
         finally:
             with self._lock:
                 self._threads.discard(me)
