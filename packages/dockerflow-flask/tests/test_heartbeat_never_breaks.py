@@ -167,6 +167,20 @@ def test_async_callable_object_runs_inside_the_app_context(app: Flask) -> None:
     assert body["details"]["async_probe"]["messages"] == {"probe.I001": f"app {app.name}"}
 
 
+def test_awaitable_returned_by_a_plain_callable_runs_inside_the_app_context(app: Flask) -> None:
+    """A plain callable returning a coroutine: the coroutine runs in the app context too."""
+    from flask import current_app
+
+    async def probe() -> list[Any]:
+        return [checks.Info(f"app {current_app.name}", id="probe.I001")]
+
+    Dockerflow(app).check(lambda: probe(), name="returns_a_coroutine")
+    body = app.test_client().get("/__heartbeat__").get_json()
+    assert body["details"]["returns_a_coroutine"]["messages"] == {
+        "probe.I001": f"app {app.name}"
+    }
+
+
 def test_heartbeat_logs_every_message_as_id_colon_msg(
     app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
