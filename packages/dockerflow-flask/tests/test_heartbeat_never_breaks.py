@@ -176,9 +176,7 @@ def test_awaitable_returned_by_a_plain_callable_runs_inside_the_app_context(app:
 
     Dockerflow(app).check(lambda: probe(), name="returns_a_coroutine")
     body = app.test_client().get("/__heartbeat__").get_json()
-    assert body["details"]["returns_a_coroutine"]["messages"] == {
-        "probe.I001": f"app {app.name}"
-    }
+    assert body["details"]["returns_a_coroutine"]["messages"] == {"probe.I001": f"app {app.name}"}
 
 
 def test_heartbeat_logs_every_message_as_id_colon_msg(

@@ -76,4 +76,3 @@ def _address_of(options: dict[str, Any]) -> str:
     if options.get("path"):
         return f"unix:{options['path']}"
     return f"{options.get('host', 'localhost')}:{options.get('port', 6379)}/{options.get('db', 0)}"
-
