@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -129,9 +130,17 @@ def test_ping_leaves_the_clients_pool_alone(redis_server: Any, clients: list[Any
 
 def test_asyncio_client_is_refused_with_a_clear_error() -> None:
     """An asyncio client needs an async check of its own: TypeError saying so."""
-    client = redis_asyncio.Redis(host="127.0.0.1", port=1)
-    with pytest.raises(TypeError, match="synchronous redis client"):
-        check_redis_connected(client)
+
+    async def main() -> None:
+        # Made on a running loop: on Python 3.9 it would otherwise make one of its own.
+        client = redis_asyncio.Redis(host="127.0.0.1", port=1)
+        try:
+            with pytest.raises(TypeError, match="synchronous redis client"):
+                check_redis_connected(client)
+        finally:
+            await client.connection_pool.disconnect()
+
+    asyncio.run(main())
 
 
 def test_stalled_server_is_a_redis_error_then_back(redis_server: Any, clients: list[Any]) -> None:
