@@ -35,7 +35,6 @@ def test_concurrent_callers_share_one_run() -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=10)
-    runner.close()
     assert len(calls) == 1
     assert len(results) == 20
     assert all(result is results[0] for result in results)
@@ -52,7 +51,6 @@ def test_cached_result_expires_after_ttl() -> None:
     time.sleep(0.3)
     runner.run(checks)
     assert len(calls) == 2
-    runner.close()
 
 
 def test_no_cache_by_default() -> None:
@@ -62,7 +60,6 @@ def test_no_cache_by_default() -> None:
     for _ in range(3):
         runner.run({"count": lambda: calls.append(1)})
     assert len(calls) == 3
-    runner.close()
 
 
 def test_different_silenced_ids_are_cached_apart() -> None:
@@ -71,7 +68,6 @@ def test_different_silenced_ids_are_cached_apart() -> None:
     checks = {"w": lambda: [Warning("w", id="w1")]}
     assert runner.run(checks).level == 30
     assert runner.run(checks, silenced_check_ids=["w1"]).level == 0
-    runner.close()
 
 
 def test_single_flight_shares_exception_and_does_not_cache_it() -> None:

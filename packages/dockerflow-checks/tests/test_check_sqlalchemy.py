@@ -138,7 +138,6 @@ def test_postgresql_stopped_then_back(
 
     postgres_proxy.start()
     assert runner.run(checks).statuses == {"db": "ok"}
-    runner.close()
 
 
 @pytest.mark.postgres
@@ -162,7 +161,6 @@ def test_postgresql_stall_on_open_connection_times_out_then_recovers(
     while runner.run(checks).level and time.monotonic() < deadline:
         time.sleep(0.1)
     assert runner.run(checks).statuses == {"db": "ok"}
-    runner.close()
 
 
 @pytest.mark.postgres
@@ -187,4 +185,74 @@ def test_postgresql_stall_on_connect_is_bounded_by_connect_timeout(
 
     postgres_proxy.resume()
     assert runner.run(checks).statuses == {"db": "ok"}
-    runner.close()
+
+
+def flask_sqlalchemy_db(url: Any) -> Any:
+    """A Flask-SQLAlchemy ``db`` with its default engine options, and its app."""
+    flask = pytest.importorskip("flask")
+    flask_sqlalchemy = pytest.importorskip("flask_sqlalchemy")
+    app = flask.Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url.render_as_string(hide_password=False)
+    return app, flask_sqlalchemy.SQLAlchemy(app)
+
+
+def run_in(app: Any, runner: CheckRunner, db: Any) -> Any:
+    def check() -> Any:
+        with app.app_context():
+            return check_database_connected(db)
+
+    return runner.run({"db": check})
+
+
+@pytest.mark.postgres
+def test_flask_sqlalchemy_default_engine_refused_is_E008_within_the_timeout(
+    postgres_url: str, postgres_proxy: Any
+) -> None:
+    """Default pool settings (pre-ping, a pooled connection): a refusing server is E008, at once."""
+    app, db = flask_sqlalchemy_db(proxied_url(postgres_url, postgres_proxy.port))
+    runner = CheckRunner(timeout=3)
+    assert run_in(app, runner, db).statuses == {"db": "ok"}
+
+    postgres_proxy.stop()  # nothing listens there now: connections are refused
+    for _ in range(2):
+        started = time.monotonic()
+        results = run_in(app, runner, db)
+        assert time.monotonic() - started < 2
+        messages = results.details["db"]["messages"]
+        assert list(messages) == [health.ERROR_DB_API_EXCEPTION], messages
+        assert PASSWORD not in messages[health.ERROR_DB_API_EXCEPTION]
+
+    postgres_proxy.start()
+    assert run_in(app, runner, db).statuses == {"db": "ok"}
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("pooled", [True, False], ids=["pooled connection", "new connection"])
+def test_postgresql_that_accepts_and_never_answers_times_out_naming_the_database(
+    postgres_url: str, postgres_proxy: Any, pooled: bool
+) -> None:
+    """A proxy that accepts and forwards nothing: a timeout whose message names the database."""
+    url = proxied_url(postgres_url, postgres_proxy.port)
+    app, db = flask_sqlalchemy_db(url)
+    runner = CheckRunner(timeout=1)
+    if pooled:
+        assert run_in(app, runner, db).statuses == {"db": "ok"}
+
+    postgres_proxy.stall()
+    started = time.monotonic()
+    results = run_in(app, runner, db)
+    assert time.monotonic() - started < 1 + 1
+    text = results.details["db"]["messages"][health.ERROR_CHECK_TIMEOUT]
+    assert f"waiting on the database {url.render_as_string(hide_password=True)}" in text
+    assert f"127.0.0.1:{postgres_proxy.port}" in text
+    assert PASSWORD not in text
+
+    postgres_proxy.resume()
+    deadline = time.monotonic() + 15
+    while run_in(app, runner, db).level and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert run_in(app, runner, db).statuses == {"db": "ok"}
+    with app.app_context():
+        db.engine.dispose()

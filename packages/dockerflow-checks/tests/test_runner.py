@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,19 +23,17 @@ from dockerflow.checks import (
     Error,
     Info,
     Warning,
+    is_async_check,
     run_checks,
     run_checks_async,
 )
+from dockerflow.checks._pool import DEFAULT_MAX_WORKERS, shared_pool
 
 
 @pytest.fixture
-def runner() -> Iterator[CheckRunner]:
-    """A runner with a short timeout, closed afterwards."""
-    instance = CheckRunner(timeout=0.5)
-    try:
-        yield instance
-    finally:
-        instance.close()
+def runner() -> CheckRunner:
+    """A runner with a short timeout."""
+    return CheckRunner(timeout=0.5)
 
 
 def sleeper(seconds: float) -> Any:
@@ -95,7 +95,6 @@ def test_hanging_check_times_out_with_stable_id(release: threading.Event) -> Non
     started = time.monotonic()
     results = runner.run({"hangs": lambda: release.wait(30), "fine": list})
     elapsed = time.monotonic() - started
-    runner.close()
     assert elapsed < 0.3 + 0.5
     assert results.statuses == {"hangs": "error", "fine": "ok"}
     messages = results.details["hangs"]["messages"]
@@ -120,7 +119,6 @@ def test_stuck_check_is_not_started_again(release: threading.Event) -> None:
     assert "still running" in second.details["hangs"]["messages"][health.ERROR_CHECK_TIMEOUT]
     release.set()
     assert wait_for(lambda: runner.run({"hangs": hangs}).level == 0)
-    runner.close()
 
 
 def wait_for(condition: Any, timeout: float = 5.0) -> bool:
@@ -144,21 +142,30 @@ def test_hanging_check_run_fifty_times_keeps_threads_bounded(release: threading.
         peak = max(peak, threading.active_count())
     assert peak - before <= 3
     release.set()
-    runner.close()
 
 
-def test_pool_bound_holds_for_many_distinct_hanging_checks(release: threading.Event) -> None:
-    """With all threads stuck, more checks are reported as not started, not given threads."""
-    runner = CheckRunner(timeout=0.2, max_workers=2)
+def test_check_threads_are_bounded_per_process_not_per_runner(release: threading.Event) -> None:
+    """Forty hanging checks over four runners hold at most 32 threads; the rest do not start."""
+    runners = [CheckRunner(timeout=0.5) for _ in range(4)]
     before = threading.active_count()
-    checks = {f"hang{i}": (lambda: release.wait(30)) for i in range(5)}
-    results = runner.run(checks)
-    assert threading.active_count() - before <= 2
-    assert results.statuses == dict.fromkeys(checks, "error")
-    texts = [m for d in results.details.values() for m in d["messages"].values()]
-    assert sum("did not start" in text for text in texts) == 3
+    results: list[Any] = []
+
+    def run(runner: CheckRunner, first: int) -> None:
+        checks = {f"hang{i}": (lambda: release.wait(30)) for i in range(first, first + 10)}
+        results.append(runner.run(checks))
+
+    threads = [
+        threading.Thread(target=run, args=(runner, 10 * n)) for n, runner in enumerate(runners)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert threading.active_count() - before <= DEFAULT_MAX_WORKERS
+    texts = [m for r in results for d in r.details.values() for m in d["messages"].values()]
+    assert len(texts) == 40
+    assert sum("all 32 check threads of the process are busy" in text for text in texts) >= 8
     release.set()
-    runner.close()
 
 
 def test_raising_check_becomes_error_naming_exception_without_traceback(
@@ -362,28 +369,31 @@ def test_module_run_checks_and_run_checks_async() -> None:
     assert asyncio.run(run_checks_async(checks, timeout=1.0)) == results
 
 
-def test_silenced_ids_are_dropped_and_logged_at_debug_only(
+def test_silenced_ids_are_dropped_and_not_logged(
     runner: CheckRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A silenced id leaves no trace in the results and is logged at DEBUG only."""
+    """A silenced id leaves no trace in the results nor in the log, at any level."""
     checks = {"mixed": lambda: [Error("hushed", id="x.E1"), Warning("kept", id="x.W1")]}
-    with caplog.at_level(logging.DEBUG, logger="dockerflow.checks"):
+    with caplog.at_level(logging.DEBUG):
         results = runner.run(checks, silenced_check_ids=["x.E1"])
     assert results.statuses == {"mixed": "warning"}
     assert results.details["mixed"]["messages"] == {"x.W1": "kept"}
-    hushed = [r for r in caplog.records if "hushed" in r.getMessage()]
-    assert [r.levelno for r in hushed] == [logging.DEBUG]
+    assert not [r for r in caplog.records if "hushed" in r.getMessage()]
+    assert [r.getMessage() for r in caplog.records] == ["x.W1: kept"]
 
 
-def test_each_message_is_logged_once_at_its_level(
+def test_each_message_is_logged_once_at_its_level_as_id_colon_msg(
     runner: CheckRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Every kept message is logged exactly once, at its own level, on dockerflow.checks."""
+    """Every kept message is logged once, at its level, on dockerflow.checks.registry.
+
+    The text is python-dockerflow's ``"<id>: <msg>"``, ``"None: <msg>"`` without an id.
+    """
     checks = {
         "one": lambda: [Info("i-msg", id="i"), Error("e-msg", id="e")],
         "two": lambda: [Critical("c-msg"), Warning("w-msg")],
     }
-    with caplog.at_level(logging.DEBUG, logger="dockerflow.checks"):
+    with caplog.at_level(logging.DEBUG):
         runner.run(checks)
     logged = {
         text: [r.levelno for r in caplog.records if text in r.getMessage()]
@@ -395,7 +405,14 @@ def test_each_message_is_logged_once_at_its_level(
         "c-msg": [logging.CRITICAL],
         "w-msg": [logging.WARNING],
     }
-    assert {r.name for r in caplog.records} == {"dockerflow.checks"}
+    assert {r.name for r in caplog.records} == {"dockerflow.checks.registry"}
+    assert sorted(r.getMessage() for r in caplog.records) == [
+        "None: c-msg",
+        "None: w-msg",
+        "e: e-msg",
+        "i: i-msg",
+    ]
+    assert {r.check for r in caplog.records} == {"one", "two"}  # type: ignore[attr-defined]
 
 
 def test_messages_without_id_or_with_same_id_do_not_collide(runner: CheckRunner) -> None:
@@ -427,3 +444,186 @@ def test_runner_rejects_non_positive_timeout() -> None:
     """A timeout of 0 or less would report everything as timed out: ValueError."""
     with pytest.raises(ValueError):
         CheckRunner(timeout=0)
+
+
+def test_three_hundred_runners_share_one_bounded_pool_of_threads() -> None:
+    """300 runners (300 apps) each running checks leave at most 32 check threads alive."""
+    before = threading.active_count()
+    runners = [CheckRunner(timeout=2) for _ in range(300)]
+    for runner in runners:
+        assert runner.run({"a": list, "b": lambda: None}).level == 0
+    assert len(shared_pool()._threads) <= DEFAULT_MAX_WORKERS
+    assert threading.active_count() - before <= DEFAULT_MAX_WORKERS
+
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("test_request_id", default="-")
+
+
+def test_each_check_runs_in_a_copy_of_the_callers_context(runner: CheckRunner) -> None:
+    """A check sees the caller's context variables; what it sets stays in its own copy."""
+    seen: list[str] = []
+
+    def reads_and_sets() -> list[CheckMessage]:
+        seen.append(request_id.get())
+        request_id.set("changed by the check")
+        return []
+
+    async def reads_async() -> list[CheckMessage]:
+        seen.append(request_id.get())
+        return []
+
+    token = request_id.set("rid-42")
+    try:
+        runner.run({"sync": reads_and_sets, "async": reads_async})
+        assert request_id.get() == "rid-42"
+    finally:
+        request_id.reset(token)
+    assert seen == ["rid-42", "rid-42"]
+
+
+def test_check_logs_carry_the_callers_request_id(
+    runner: CheckRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Records logged on a check thread pass RequestIdLogFilter with the caller's id."""
+    from dockerflow.logging import RequestIdLogFilter, request_id_context
+
+    def logs() -> list[CheckMessage]:
+        logging.getLogger("test.check").warning("from the check")
+        return []
+
+    caplog.handler.addFilter(RequestIdLogFilter())
+    token = request_id_context.set("caller-rid")
+    try:
+        with caplog.at_level(logging.WARNING):
+            runner.run({"logs": logs})
+    finally:
+        request_id_context.reset(token)
+    (record,) = [r for r in caplog.records if r.name == "test.check"]
+    assert record.rid == "caller-rid"  # type: ignore[attr-defined]
+
+
+class AsyncCallable:
+    async def __call__(self) -> list[CheckMessage]:
+        return [Info("from __call__", id="c.I1")]
+
+
+async def _async_function() -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    ("check", "expected"),
+    [
+        (_async_function, True),
+        (functools.partial(_async_function), True),
+        (AsyncCallable(), True),
+        (functools.partial(AsyncCallable()), True),
+        (AsyncCallable, False),  # calling the class makes an object, not a coroutine
+        (list, False),
+        (lambda: None, False),
+    ],
+)
+def test_is_async_check(check: Any, expected: bool) -> None:
+    """async def functions, their partials and objects with async __call__ are async checks."""
+    assert is_async_check(check) is expected
+
+
+def test_run_async_runs_an_async_callable_object_on_the_calling_loop(runner: CheckRunner) -> None:
+    """An object with ``async def __call__`` runs on the caller's loop, like an async function."""
+    results = asyncio.run(runner.run_async({"obj": AsyncCallable()}))
+    assert results.details["obj"]["messages"] == {"c.I1": "from __call__"}
+
+
+def test_run_async_reports_a_check_that_raises_cancelled_error(runner: CheckRunner) -> None:
+    """A coroutine check raising CancelledError itself is reported as raising it, not as late."""
+
+    async def cancels_itself() -> list[CheckMessage]:
+        raise asyncio.CancelledError
+
+    results = asyncio.run(runner.run_async({"c": cancels_itself, "fine": list}))
+    assert results.statuses == {"c": "error", "fine": "ok"}
+    text = results.details["c"]["messages"][health.ERROR_CHECK_EXCEPTION]
+    assert "CancelledError" in text
+
+
+@pytest.mark.parametrize(
+    "exception", [SystemExit(2), KeyboardInterrupt(), asyncio.CancelledError()], ids=repr
+)
+def test_base_exception_of_a_check_is_its_error_and_the_process_goes_on(
+    runner: CheckRunner, exception: BaseException
+) -> None:
+    """SystemExit, KeyboardInterrupt and CancelledError from a check are its error, no more."""
+
+    def raises() -> list[CheckMessage]:
+        raise exception
+
+    async def raises_async() -> list[CheckMessage]:
+        raise exception
+
+    results = runner.run({"sync": raises, "async": raises_async, "fine": list})
+    assert results.statuses == {"sync": "error", "async": "error", "fine": "ok"}
+    for name in ("sync", "async"):
+        text = results.details[name]["messages"][health.ERROR_CHECK_EXCEPTION]
+        assert type(exception).__name__ in text
+
+
+def test_exception_whose_str_raises_is_reported(runner: CheckRunner) -> None:
+    """An exception whose __str__ raises is still reported, by its type."""
+
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise ValueError("no")
+
+    def raises() -> list[CheckMessage]:
+        raise Unprintable
+
+    text = runner.run({"u": raises}).details["u"]["messages"][health.ERROR_CHECK_EXCEPTION]
+    assert "Unprintable" in text
+
+
+@pytest.mark.parametrize(
+    ("msg", "shown"),
+    [
+        (ValueError("boom"), "boom"),
+        ({"b", "a"}, None),
+        (float("nan"), "nan"),
+        ({1: "x", "y": 2}, None),  # keys JSON could not sort
+        ({"kept": [1, 2.5, None]}, {"kept": [1, 2.5, None]}),
+    ],
+    ids=["exception", "set", "nan", "mixed-keys", "json"],
+)
+def test_message_json_cannot_hold_becomes_its_str(
+    runner: CheckRunner, msg: Any, shown: Any
+) -> None:
+    """A msg JSON cannot hold as it is becomes str(msg); a JSON value stays as it is."""
+    messages = runner.run({"m": lambda: [Error(msg, id="m.E1")]}).details["m"]["messages"]
+    assert messages == {"m.E1": str(msg) if shown is None else shown}
+    json.dumps(messages, allow_nan=False, sort_keys=True)
+
+
+def test_check_that_raised_keeps_its_chain_masked_on_its_record(
+    runner: CheckRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The logged chain keeps every link (cause and context), each with its password masked."""
+    secret = "hunter" + "2"
+
+    def chained() -> list[CheckMessage]:
+        try:
+            try:
+                raise OSError(f"dsn postgresql://u:{secret}@db/x")
+            except OSError:
+                raise LookupError(f"retry failed: password={secret}")  # noqa: B904 - implicit context
+        except LookupError as exc:
+            raise RuntimeError("database unavailable") from exc
+
+    with caplog.at_level(logging.ERROR):
+        runner.run({"chained": chained})
+    logged = _formatted_log(caplog)
+    assert secret not in logged
+    assert "postgresql://u:***@db/x" in logged
+    assert "password=***" in logged
+    assert "builtins.OSError" in logged
+    assert "builtins.LookupError" in logged
+    assert "builtins.RuntimeError: database unavailable" in logged
+    assert "The above exception was the direct cause of the following exception" in logged
+    assert "During handling of the above exception, another exception occurred" in logged

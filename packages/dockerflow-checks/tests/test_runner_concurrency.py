@@ -27,7 +27,6 @@ def test_concurrent_runs_share_a_check_in_progress() -> None:
     second.start()
     results.append(runner.run({"quick": quick}))
     second.join(timeout=10)
-    runner.close()
 
     assert [result.statuses for result in results] == [{"quick": "ok"}] * 2
     assert len(calls) == 1
@@ -51,6 +50,5 @@ def test_many_threads_running_checks_at_once_all_pass() -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    runner.close()
 
     assert levels == [0] * 400

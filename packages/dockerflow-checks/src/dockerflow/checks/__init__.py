@@ -7,6 +7,7 @@ checks live in :mod:`dockerflow.checks.sqlalchemy`,
 
 from __future__ import annotations
 
+from ._coroutines import is_async_check
 from ._masking import mask_credentials
 from ._results import ChecksResults
 from ._runner import (
@@ -61,6 +62,7 @@ __all__ = [
     "clear_checks",
     "default_registry",
     "get_checks",
+    "is_async_check",
     "level_to_text",
     "mask_credentials",
     "register",

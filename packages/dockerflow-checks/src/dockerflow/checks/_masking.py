@@ -29,32 +29,65 @@ def mask_credentials(text: str) -> str:
 
 
 class MaskedException(Exception):
-    """Logged in place of a check's exception whose text held a password.
+    """Logged in place of an exception whose text, or whose chain's, held a password.
 
     Its text is the original exception's qualified type name and masked
-    text; its traceback is the original's frames, without the exception's
-    chain (whose texts could hold the password too).
+    text, its notes are the original's masked, and its traceback is the
+    original's frames. Its ``__cause__`` and ``__context__`` are the stand-ins
+    of the original's, so the chain is logged whole, each link masked.
     """
 
 
 def masked_exc_info(
     exc: BaseException,
 ) -> tuple[type[BaseException], BaseException, TracebackType | None]:
-    """``exc_info`` to log ``exc`` with: ``exc`` itself, unless its text holds a password.
+    """``exc_info`` to log ``exc`` with: ``exc`` itself, unless its chain's texts hold a password.
 
     The texts checked are those a formatter writes of ``exc`` and of each
     exception in its chain (``__cause__``, ``__context__``): ``str``,
     ``repr`` and notes, not the source lines of the frames. When masking
-    changes one, the result is a :class:`MaskedException` with the same frames.
+    changes one, every link of the chain is replaced by a
+    :class:`MaskedException` with the same frames, linked as the originals
+    are; the originals are left untouched.
     """
-    texts = _chain_texts(exc)
-    if not any(mask_credentials(text) != text for text in texts):
+    if not any(mask_credentials(text) != text for text in _chain_texts(exc)):
         return type(exc), exc, exc.__traceback__
-    text = texts[0]  # str(exc): the chain's texts start with exc's own
+    stand_in = _masked_chain(exc)
+    return MaskedException, stand_in, stand_in.__traceback__
+
+
+def _masked_chain(exc: BaseException) -> MaskedException:
+    """A :class:`MaskedException` for each link of ``exc``'s chain, linked likewise."""
+    originals: dict[int, BaseException] = {}
+    stand_ins: dict[int, MaskedException] = {}
+    pending = [exc]
+    while pending and len(stand_ins) < _MAX_CHAIN:
+        current = pending.pop()
+        if id(current) in stand_ins:
+            continue
+        originals[id(current)] = current
+        stand_ins[id(current)] = _stand_in(current)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    for key, stand_in in stand_ins.items():
+        original = originals[key]
+        cause, context = original.__cause__, original.__context__
+        stand_in.__cause__ = None if cause is None else stand_ins.get(id(cause))
+        stand_in.__context__ = None if context is None else stand_ins.get(id(context))
+        stand_in.__suppress_context__ = original.__suppress_context__
+    return stand_ins[id(exc)]
+
+
+def _stand_in(exc: BaseException) -> MaskedException:
     name = f"{type(exc).__module__}.{type(exc).__qualname__}"
-    stand_in = MaskedException(f"{name}: {mask_credentials(text)}" if text else name)
-    stand_in.__suppress_context__ = True
-    return MaskedException, stand_in.with_traceback(exc.__traceback__), exc.__traceback__
+    text = mask_credentials(_text_or_placeholder(str, exc))
+    stand_in = MaskedException(f"{name}: {text}" if text else name)
+    try:
+        notes = getattr(exc, "__notes__", None)
+    except Exception:
+        notes = None
+    if isinstance(notes, (list, tuple)):
+        stand_in.__notes__ = [mask_credentials(n) for n in notes if isinstance(n, str)]
+    return stand_in.with_traceback(exc.__traceback__)
 
 
 _MAX_CHAIN = 100

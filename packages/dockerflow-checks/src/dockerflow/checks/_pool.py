@@ -1,28 +1,47 @@
-"""A bounded pool of daemon threads for running checks.
+"""The process's check threads: one bounded pool of daemon threads, rebuilt after a fork.
 
 Unlike :class:`concurrent.futures.ThreadPoolExecutor`, whose threads are
 joined at interpreter exit, these threads are daemons: a check stuck forever
 on a dead socket never keeps a worker process from exiting. Idle threads end
 after ``idle_seconds``.
+
+Every runner of the process shares :func:`shared_pool`, so the number of
+check threads is bounded per process, however many apps it builds. A forked
+child does not inherit the parent's threads, only their bookkeeping: it
+forgets the parent's pool and builds its own at its first use (under
+gunicorn's gevent worker that is after gevent has patched ``threading``).
+
+No lock here is held while a thread starts or while anything blocks, so the
+locks stay safe under gevent even when they were made before it patched
+``threading`` (``gunicorn --preload``).
 """
 
 from __future__ import annotations
 
-import itertools
+import os
 import queue
 import threading
 from concurrent.futures import Future
-from typing import Callable, Optional, TypeVar
+from typing import Callable, TypeVar
 
-__all__ = ["WorkerPool"]
+__all__ = ["DEFAULT_MAX_WORKERS", "WorkerPool", "shared_pool"]
+
+DEFAULT_MAX_WORKERS = 32
+"""Check threads a process runs at most, stuck checks included."""
 
 T = TypeVar("T")
-_WorkItem = Optional[tuple["Future[object]", Callable[[], object]]]
-_pool_numbers = itertools.count(1)
+_WorkItem = tuple["Future[object]", Callable[[], object]]
 
 
 class WorkerPool:
-    """Run callables on at most ``max_workers`` daemon threads."""
+    """Run callables on at most ``max_workers`` daemon threads.
+
+    Two counts, kept under the lock, say where queued work goes: ``_idle``
+    threads wait with nothing promised to them, and ``_backlog`` items wait
+    with no thread promised to them. A submitted item takes an idle thread,
+    else a new one, else joins the backlog, which a thread finishing its item
+    takes before it counts itself idle again.
+    """
 
     def __init__(self, max_workers: int, *, idle_seconds: float = 60.0) -> None:
         if max_workers < 1:
@@ -30,65 +49,50 @@ class WorkerPool:
         self.max_workers = max_workers
         self.idle_seconds = idle_seconds
         self._queue: queue.SimpleQueue[_WorkItem] = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
         self._threads: set[threading.Thread] = set()
-        self._closed = False
-        self._name = f"dockerflow-checks-{next(_pool_numbers)}"
+        self._idle = 0
+        self._backlog = 0
 
-    @property
-    def thread_count(self) -> int:
-        """How many worker threads are alive (busy or idle)."""
-        with self._lock:
-            return len(self._threads)
+    def submit(self, future: Future[T], func: Callable[[], T]) -> None:
+        """Run ``func`` on a pool thread and complete ``future`` with its outcome.
 
-    def submit(self, func: Callable[[], T]) -> Future[T]:
-        """Queue ``func``; a future for its result, cancellable until it starts."""
-        future: Future[T] = Future()
+        ``future`` waits in the queue while every thread is busy, and can be
+        cancelled until it starts.
+        """
+        new_thread: threading.Thread | None = None
         with self._lock:
-            if self._closed:
-                raise RuntimeError("the worker pool is closed")
             self._queue.put((future, func))  # type: ignore[arg-type]
-            if not self._idle.acquire(blocking=False) and len(self._threads) < self.max_workers:
-                thread = threading.Thread(
-                    target=self._work,
-                    name=f"{self._name}-{len(self._threads) + 1}",
-                    daemon=True,
-                )
-                self._threads.add(thread)
-                thread.start()
-        return future
-
-    def close(self) -> None:
-        """Cancel queued work and let every idle thread end; running calls finish."""
-        with self._lock:
-            self._closed = True
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is not None:
-                    item[0].cancel()
-            for _ in range(len(self._threads)):
-                self._queue.put(None)
+            if self._idle:
+                self._idle -= 1
+            elif len(self._threads) < self.max_workers:
+                new_thread = threading.Thread(target=self._work, daemon=True)
+                new_thread.name = f"dockerflow-checks-{len(self._threads) + 1}"
+                self._threads.add(new_thread)
+            else:
+                self._backlog += 1
+        if new_thread is not None:
+            try:
+                new_thread.start()
+            except BaseException:  # no thread could be had: the item waits for another
+                with self._lock:
+                    self._threads.discard(new_thread)
+                    self._backlog += 1
+                raise
 
     def _work(self) -> None:
         me = threading.current_thread()
         try:
             while True:
                 try:
-                    item = self._queue.get(timeout=self.idle_seconds)
+                    future, func = self._queue.get(timeout=self.idle_seconds)
                 except queue.Empty:
                     with self._lock:
-                        # Leave only while counted as idle: a missing token means a
-                        # submitter just counted on this thread for queued work.
-                        if self._idle.acquire(blocking=False):
+                        # Leave only while more threads idle than items promised them.
+                        if self._idle:
+                            self._idle -= 1
                             return
                     continue
-                if item is None:
-                    return
-                future, func = item
                 if future.set_running_or_notify_cancel():
                     try:
                         result = func()
@@ -96,8 +100,42 @@ class WorkerPool:
                         future.set_exception(exc)
                     else:
                         future.set_result(result)
-                del item, future, func
-                self._idle.release()
+                del future, func
+                with self._lock:
+                    if self._backlog:
+                        self._backlog -= 1
+                    else:
+                        self._idle += 1
         finally:
             with self._lock:
                 self._threads.discard(me)
+
+
+class _ProcessPool:
+    """Holds the process's pool; a forked child starts without one."""
+
+    def __init__(self) -> None:
+        self.pool: WorkerPool | None = None
+        self.lock = threading.Lock()
+
+    def get(self) -> WorkerPool:
+        with self.lock:
+            if self.pool is None:
+                self.pool = WorkerPool(DEFAULT_MAX_WORKERS)
+            return self.pool
+
+    def forget_in_child(self) -> None:
+        # The parent's threads did not survive the fork, and another thread may
+        # have held the lock at that moment: start afresh, without a pool yet.
+        self.lock = threading.Lock()
+        self.pool = None
+
+
+_process_pool = _ProcessPool()
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_process_pool.forget_in_child)
+
+
+def shared_pool() -> WorkerPool:
+    """The pool every check runner of this process uses (made at first use)."""
+    return _process_pool.get()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
@@ -13,7 +14,8 @@ from .messages import CheckMessage, level_to_text
 
 __all__ = ["CheckOutcome", "ChecksResults", "build_results"]
 
-logger = logging.getLogger("dockerflow.checks")
+# python-dockerflow's logger for these records, which log-based alerting watches.
+logger = logging.getLogger("dockerflow.checks.registry")
 
 
 @dataclass
@@ -48,7 +50,7 @@ def message_keys(name: str, messages: Iterable[CheckMessage]) -> list[str]:
     keys: list[str] = []
     used: set[str] = set()
     for message in messages:
-        base = name if message.id is None else str(message.id)
+        base = name if message.id is None else _id_text(message.id)
         key, n = base, 1
         while key in used:
             n += 1
@@ -61,33 +63,35 @@ def message_keys(name: str, messages: Iterable[CheckMessage]) -> list[str]:
 def build_results(
     outcomes: Iterable[CheckOutcome], silenced_check_ids: AbstractSet[str] = frozenset()
 ) -> ChecksResults:
-    """Aggregate ``outcomes``, logging each kept message once at its level.
+    """Aggregate ``outcomes`` and log each message that is not silenced.
 
-    Messages whose id is in ``silenced_check_ids`` are dropped (and logged at
-    DEBUG only).
+    Each such message is logged once, at its level, on the
+    ``dockerflow.checks.registry`` logger as ``"<id>: <msg>"`` (python-dockerflow's
+    format: ``"None: <msg>"`` for a message without an id), with the check's
+    name as the record's ``check`` attribute; the message of a check that
+    raised carries its traceback, credentials masked. Messages whose id is in
+    ``silenced_check_ids`` are dropped, and not logged. A ``msg`` or ``hint``
+    that cannot be written as JSON is replaced by its ``str()``.
     """
     details: dict[str, dict[str, Any]] = {}
     statuses: dict[str, str] = {}
     max_level = 0
     for outcome in outcomes:
-        kept: list[CheckMessage] = []
+        kept = [
+            message
+            for message in outcome.messages
+            if not (isinstance(message.id, str) and message.id in silenced_check_ids)
+        ]
         exc_info = None if outcome.exception is None else masked_exc_info(outcome.exception)
-        for message in outcome.messages:
-            extra = {"check": outcome.name, "check_id": message.id}
-            if message.id is not None and message.id in silenced_check_ids:
-                logger.debug(
-                    "Check %s: silenced %s: %s", outcome.name, message.id, message.msg, extra=extra
-                )
-                continue
-            kept.append(message)
+        texts = [json_safe(message.msg) for message in kept]
+        for message, text in zip(kept, texts):
             logger.log(
                 message.level,
-                "Check %s: %s: %s",
-                outcome.name,
-                message.id or "-",
-                message.msg,
+                "%s: %s",
+                None if message.id is None else _id_text(message.id),
+                text,
                 exc_info=exc_info,
-                extra=extra,
+                extra={"check": outcome.name, "check_id": message.id},
             )
         level = max([0, *(message.level for message in kept)])
         statuses[outcome.name] = level_to_text(level)
@@ -97,10 +101,31 @@ def build_results(
             detail: dict[str, Any] = {
                 "status": level_to_text(level),
                 "level": level,
-                "messages": {key: message.msg for key, message in zip(keys, kept)},
+                "messages": dict(zip(keys, texts)),
             }
-            hints = {key: message.hint for key, message in zip(keys, kept) if message.hint}
+            hints = {
+                key: json_safe(message.hint) for key, message in zip(keys, kept) if message.hint
+            }
             if hints:
                 detail["hints"] = hints
             details[outcome.name] = detail
     return ChecksResults(details=details, statuses=statuses, level=max_level)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` if JSON can hold it as it is, else its ``str()`` (or a placeholder)."""
+    try:
+        # As strict as any encoder the answer may meet: no NaN, sortable keys.
+        json.dumps(value, allow_nan=False, sort_keys=True)
+    except Exception:  # TypeError, ValueError, RecursionError, a raising __str__ ...
+        pass
+    else:
+        return value
+    try:
+        return str(value)
+    except Exception:
+        return f"<{type(value).__name__} that cannot be shown>"
+
+
+def _id_text(message_id: object) -> str:
+    return str(json_safe(message_id))

@@ -3,40 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
-import logging
 import math
+import os
 import threading
 import time
-from collections.abc import Awaitable, Iterable, Mapping
+import weakref
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, wait
 from typing import Any, Union
 
 from dockerflow import health
 
+from ._coroutines import is_async_check, run_to_completion
 from ._masking import mask_credentials
-from ._pool import WorkerPool
+from ._pool import DEFAULT_MAX_WORKERS, shared_pool
 from ._results import CheckOutcome, ChecksResults, build_results
 from ._singleflight import SingleFlightCache
+from ._waiting import waiting_on
 from .messages import CheckMessage, Error
 from .registry import CheckFunction
 
 __all__ = [
     "DEFAULT_CHECK_TIMEOUT",
-    "DEFAULT_MAX_WORKERS",
     "CheckRunner",
     "Checks",
     "run_checks",
     "run_checks_async",
 ]
 
-logger = logging.getLogger("dockerflow.checks")
-
 DEFAULT_CHECK_TIMEOUT = 3.0
 """Seconds a check may run before it is reported as an error."""
-
-DEFAULT_MAX_WORKERS = 32
-"""Threads a runner uses at most, stuck checks included."""
 
 Checks = Union[Mapping[str, CheckFunction], Iterable[tuple[str, CheckFunction]]]
 
@@ -67,7 +65,10 @@ def _outcome_of(name: str, result: Any) -> CheckOutcome:
 
 
 def _outcome_of_exception(name: str, exc: BaseException) -> CheckOutcome:
-    text = mask_credentials(str(exc))
+    try:
+        text = mask_credentials(str(exc))
+    except Exception:  # an exception whose __str__ raises
+        text = "<its text cannot be shown>"
     message = f"Check {name} raised {type(exc).__name__}" + (f": {text}" if text else "")
     return CheckOutcome(name, [Error(message, id=health.ERROR_CHECK_EXCEPTION)], exception=exc)
 
@@ -76,36 +77,49 @@ def _timed_out(name: str, message: str) -> CheckOutcome:
     return CheckOutcome(name, [Error(message, id=health.ERROR_CHECK_TIMEOUT)])
 
 
-async def _await_within(awaitable: Awaitable[Any], seconds: float) -> Any:
-    return await asyncio.wait_for(awaitable, max(seconds, 0.0))
+def _waiting_text(context: contextvars.Context) -> str:
+    backend = waiting_on(context)
+    return "" if backend is None else f", waiting on {backend}"
 
 
-def _call_sync(name: str, func: CheckFunction, deadline: float) -> CheckOutcome:
-    """Run one check to completion in a worker thread; never raises."""
+def _call_in_thread(name: str, func: CheckFunction, deadline: float) -> CheckOutcome:
+    """Run one check to completion in a check thread; never raises.
+
+    Any exception the check raises is its outcome, ``SystemExit``,
+    ``KeyboardInterrupt`` and ``asyncio.CancelledError`` included: raised by
+    the check's own code on a check thread, they cannot mean that the process
+    should stop, and the heartbeat still answers.
+    """
     try:
         result = func()
         if inspect.isawaitable(result):
-            # An async check gets its own loop here and is cancelled at the deadline.
-            result = asyncio.run(_await_within(result, deadline - time.monotonic()))
-    except Exception as exc:
+            result = run_to_completion(result, deadline - time.monotonic())
+        return _outcome_of(name, result)
+    except BaseException as exc:
         if isinstance(exc, asyncio.TimeoutError) and time.monotonic() >= deadline:
             return _timed_out(name, f"Check {name} did not finish in time and was cancelled")
         return _outcome_of_exception(name, exc)
-    return _outcome_of(name, result)
 
 
 class _Running:
-    __slots__ = ("deadline", "func", "future", "started")
+    __slots__ = ("context", "deadline", "func", "future", "started")
 
-    def __init__(self, func: CheckFunction, future: Future[CheckOutcome], deadline: float) -> None:
+    def __init__(
+        self,
+        func: CheckFunction,
+        future: Future[CheckOutcome],
+        deadline: float,
+        context: contextvars.Context,
+    ) -> None:
         self.func = func  # keeps id(func) from being reused while the entry exists
         self.future = future
         self.deadline = deadline
+        self.context = context
         self.started = time.monotonic()
 
 
 class CheckRunner:
-    """Runs checks concurrently on a bounded pool of threads, each within ``timeout``.
+    """Runs checks concurrently on the process's check threads, each within ``timeout``.
 
     A check that raises, runs past ``timeout`` seconds, or returns something
     other than a list of messages becomes an :class:`Error`. A check still
@@ -114,27 +128,31 @@ class CheckRunner:
     check; a concurrent caller arriving within its timeout shares its run.
     With ``cache_ttl`` > 0, concurrent callers of :meth:`run` share one run
     and its results are reused for ``cache_ttl`` seconds after it ends.
-    Thread-safe; one runner per app.
+
+    Each check runs in a copy of the caller's context (:mod:`contextvars`),
+    so what it logs carries the caller's request id. Every runner of a
+    process shares one pool of at most 32 threads; each keeps its own record
+    of what is running and its own cache. Thread-safe, and safe across
+    :func:`os.fork`: a forked child forgets the runs it did not inherit the
+    threads of. One runner per app.
     """
 
-    def __init__(
-        self,
-        timeout: float = DEFAULT_CHECK_TIMEOUT,
-        cache_ttl: float = 0.0,
-        *,
-        max_workers: int = DEFAULT_MAX_WORKERS,
-    ) -> None:
+    def __init__(self, timeout: float = DEFAULT_CHECK_TIMEOUT, cache_ttl: float = 0.0) -> None:
         if not timeout > 0 or math.isnan(timeout):
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         if cache_ttl < 0:
             raise ValueError(f"cache_ttl must not be negative, not {cache_ttl!r}")
         self.timeout = float(timeout)
         self.cache_ttl = float(cache_ttl)
-        self._pool = WorkerPool(max_workers)
+        self._forget_runs()
+        _runners_to_reset_after_fork.add(self)
+
+    def _forget_runs(self) -> None:
+        """Start with nothing running and nothing cached (at creation, and in a forked child)."""
         self._running: dict[tuple[str, int], _Running] = {}
         self._lock = threading.Lock()
         self._cache: SingleFlightCache[ChecksResults] | None = (
-            SingleFlightCache(cache_ttl) if cache_ttl > 0 else None
+            SingleFlightCache(self.cache_ttl) if self.cache_ttl > 0 else None
         )
 
     def __repr__(self) -> str:
@@ -144,58 +162,59 @@ class CheckRunner:
         """Run ``checks`` (a mapping or ``(name, callable)`` pairs) and aggregate them."""
         pairs = _pairs(checks)
         silenced = frozenset(silenced_check_ids or ())
-        if self._cache is None:
+        cache = self._cache
+        if cache is None:
             return self._run(pairs, silenced)
         key = (tuple((name, id(func)) for name, func in pairs), silenced)
-        return self._cache.get(key, lambda: self._run(pairs, silenced))
+        return cache.get(key, lambda: self._run(pairs, silenced))
 
     async def run_async(
         self, checks: Checks, silenced_check_ids: Iterable[str] = ()
     ) -> ChecksResults:
         """Like :meth:`run`, awaitable; never cached.
 
-        Coroutine-function checks run on the calling event loop (so they may
-        use clients bound to it) and are cancelled at the timeout; other checks
-        run on the runner's threads.
+        Async checks run on the calling event loop (so they may use clients
+        bound to it) and are cancelled at the timeout; other checks run on the
+        check threads. An async check that raises ``SystemExit`` or
+        ``KeyboardInterrupt`` here lets it through, as asyncio does: on the
+        caller's own thread it may be a real interrupt.
         """
         pairs = _pairs(checks)
         silenced = frozenset(silenced_check_ids or ())
         deadline = time.monotonic() + self.timeout
         slots: list[CheckOutcome | asyncio.Future[CheckOutcome]] = []
         for name, func in pairs:
-            if inspect.iscoroutinefunction(func):
-                slots.append(asyncio.ensure_future(self._call_on_loop(name, func)))
+            if is_async_check(func):
+                slots.append(asyncio.ensure_future(_call_on_loop(name, func)))
             else:
                 started = self._start(name, func, deadline)
                 slots.append(
                     started if isinstance(started, CheckOutcome) else asyncio.wrap_future(started)
                 )
         waiting = [slot for slot in slots if isinstance(slot, asyncio.Future)]
-        if waiting:
-            await asyncio.wait(waiting, timeout=max(deadline - time.monotonic(), 0.0))
+        done: set[asyncio.Future[CheckOutcome]] = set()
+        try:
+            if waiting:
+                done, _ = await asyncio.wait(waiting, timeout=max(deadline - time.monotonic(), 0))
+        finally:
+            for pending in waiting:
+                if pending not in done:
+                    pending.cancel()
         outcomes = []
-        for (name, _), slot in zip(pairs, slots):
+        for (name, func), slot in zip(pairs, slots):
             if isinstance(slot, CheckOutcome):
                 outcomes.append(slot)
-            elif slot.done() and not slot.cancelled():
-                outcomes.append(slot.result())
-            else:
-                slot.cancel()
+            elif slot not in done:
                 outcomes.append(
                     _timed_out(name, f"Check {name} did not finish within {self.timeout:g}s")
                 )
+            elif not slot.cancelled():
+                outcomes.append(slot.result())
+            elif is_async_check(func):  # cancelled before the deadline by the check itself
+                outcomes.append(_outcome_of_exception(name, asyncio.CancelledError()))
+            else:  # a concurrent run gave up on the thread it waited for
+                outcomes.append(_timed_out(name, f"Check {name} did not start in time"))
         return build_results(outcomes, silenced)
-
-    async def _call_on_loop(self, name: str, func: CheckFunction) -> CheckOutcome:
-        try:
-            result = await func()
-        except Exception as exc:
-            return _outcome_of_exception(name, exc)
-        return _outcome_of(name, result)
-
-    def close(self) -> None:
-        """Release the runner's threads; checks still running finish on their own."""
-        self._pool.close()
 
     def _run(
         self, pairs: list[tuple[str, CheckFunction]], silenced: frozenset[str]
@@ -206,7 +225,7 @@ class CheckRunner:
         if futures:
             wait(futures, timeout=max(deadline - time.monotonic(), 0.0))
         outcomes = []
-        for (name, _), slot in zip(pairs, started):
+        for (name, func), slot in zip(pairs, started):
             if isinstance(slot, CheckOutcome):
                 outcomes.append(slot)
             elif slot.done() and not slot.cancelled():
@@ -216,14 +235,18 @@ class CheckRunner:
                     _timed_out(
                         name,
                         f"Check {name} did not start within {self.timeout:g}s: "
-                        f"all {self._pool.max_workers} check threads are busy",
+                        f"all {DEFAULT_MAX_WORKERS} check threads of the process are busy",
                     )
                 )
             else:
-                outcomes.append(
-                    _timed_out(name, f"Check {name} did not finish within {self.timeout:g}s")
-                )
+                outcomes.append(self._late(name, func))
         return build_results(outcomes, silenced)
+
+    def _late(self, name: str, func: CheckFunction) -> CheckOutcome:
+        with self._lock:
+            running = self._running.get((name, id(func)))
+        waiting = "" if running is None else _waiting_text(running.context)
+        return _timed_out(name, f"Check {name} did not finish within {self.timeout:g}s{waiting}")
 
     def _start(
         self, name: str, func: CheckFunction, deadline: float
@@ -240,28 +263,65 @@ class CheckRunner:
                 return _timed_out(
                     name,
                     f"Check {name} is still running from an earlier heartbeat "
-                    f"(started {age:.1f}s ago); not started again",
+                    f"(started {age:.1f}s ago{_waiting_text(running.context)}); "
+                    "not started again",
                 )
-            future = self._pool.submit(lambda: _call_sync(name, func, deadline))
-            self._running[key] = _Running(func, future, deadline)
-        future.add_done_callback(lambda _: self._finished(key))
+            future: Future[CheckOutcome] = Future()
+            context = contextvars.copy_context()
+            self._running[key] = _Running(func, future, deadline, context)
+        future.add_done_callback(lambda _: self._finished(key, future))
+        # Outside the lock: starting a thread may switch greenlets under gevent.
+        shared_pool().submit(future, lambda: context.run(_call_in_thread, name, func, deadline))
         return future
 
-    def _finished(self, key: tuple[str, int]) -> None:
+    def _finished(self, key: tuple[str, int], future: Future[CheckOutcome]) -> None:
         with self._lock:
-            self._running.pop(key, None)
+            running = self._running.get(key)
+            if running is not None and running.future is future:
+                del self._running[key]
+
+
+async def _call_on_loop(name: str, func: CheckFunction) -> CheckOutcome:
+    try:
+        result = await func()
+    except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+        raise  # a cancellation is told apart by the caller; interrupts belong to the loop
+    except Exception as exc:
+        return _outcome_of_exception(name, exc)
+    return _outcome_of(name, result)
+
+
+class _RunnersToReset:
+    """The live runners; a forked child makes each forget its runs (their threads stayed behind)."""
+
+    def __init__(self) -> None:
+        self._runners: weakref.WeakSet[CheckRunner] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def add(self, runner: CheckRunner) -> None:
+        with self._lock:
+            self._runners.add(runner)
+
+    def reset_in_child(self) -> None:
+        # Only the forking thread exists here; any lock may have been held by another.
+        self._lock = threading.Lock()
+        for runner in list(self._runners):
+            runner._forget_runs()
+
+
+_runners_to_reset_after_fork = _RunnersToReset()
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_runners_to_reset_after_fork.reset_in_child)
 
 
 _default_runners: dict[float, CheckRunner] = {}
-_default_runners_lock = threading.Lock()
 
 
 def _default_runner(timeout: float) -> CheckRunner:
-    with _default_runners_lock:
-        runner = _default_runners.get(timeout)
-        if runner is None:
-            runner = _default_runners[timeout] = CheckRunner(timeout)
-        return runner
+    runner = _default_runners.get(timeout)
+    if runner is None:  # setdefault: two threads racing here end up with the same runner
+        runner = _default_runners.setdefault(timeout, CheckRunner(timeout))
+    return runner
 
 
 def run_checks(
@@ -284,5 +344,5 @@ async def run_checks_async(
     *,
     timeout: float = DEFAULT_CHECK_TIMEOUT,
 ) -> ChecksResults:
-    """Awaitable :func:`run_checks`; coroutine checks run on the calling loop."""
+    """Awaitable :func:`run_checks`; async checks run on the calling loop."""
     return await _default_runner(timeout).run_async(checks, silenced_check_ids or ())

@@ -62,11 +62,6 @@ class SingleFlightCache(Generic[V]):
             flight.done.set()
         return flight.value
 
-    def clear(self) -> None:
-        """Forget every finished result."""
-        with self._lock:
-            self._flights = {k: f for k, f in self._flights.items() if not f.done.is_set()}
-
     def _drop_expired(self, now: float) -> None:
         expired = [k for k, f in self._flights.items() if f.done.is_set() and f.expires <= now]
         for key in expired:

@@ -15,6 +15,7 @@ from sqlalchemy.pool import NullPool
 from dockerflow import health
 
 from ._masking import mask_credentials
+from ._waiting import note_waiting_on
 from .messages import CheckMessage, Info, Warning
 from .sqlalchemy import engine_of
 
@@ -60,6 +61,7 @@ def check_migrations_applied(
     """
     script, resolved, owned = _script_and_engine(migrate_or_config, engine)
     script_heads = set(script.get_heads())
+    note_waiting_on(f"the database {resolved.url.render_as_string(hide_password=True)}")
     try:
         with resolved.connect() as connection:
             db_heads = set(MigrationContext.configure(connection).get_current_heads())

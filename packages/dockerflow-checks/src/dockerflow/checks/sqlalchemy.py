@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from dockerflow import health
 
 from ._masking import mask_credentials
+from ._waiting import note_waiting_on
 from .messages import CheckMessage, Error
 
 __all__ = ["check_database_connected", "engine_of"]
@@ -36,9 +37,11 @@ def check_database_connected(db_or_engine: Any) -> list[CheckMessage]:
     ``dockerflow.health.E008`` for a driver error (cannot connect, query
     failed) and ``E009`` for any other SQLAlchemy error, with passwords masked.
     The engine's own connect timeout bounds the connection attempt, e.g.
-    ``create_engine(url, connect_args={"connect_timeout": 2})`` for psycopg.
+    ``create_engine(url, connect_args={"connect_timeout": 2})`` for psycopg;
+    when the runner's timeout comes first, its message names the database.
     """
     engine = engine_of(db_or_engine)
+    note_waiting_on(f"the database {engine.url.render_as_string(hide_password=True)}")
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

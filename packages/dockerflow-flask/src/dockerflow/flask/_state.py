@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from dockerflow.checks import CheckRegistry, CheckRunner, get_checks, level_to_text
+from dockerflow.checks import CheckRegistry, CheckRunner, get_checks, is_async_check, level_to_text
 from dockerflow.version import VersionFileError
 
 if TYPE_CHECKING:
@@ -138,8 +138,13 @@ def _load(loader: Callable[[str], Any], version_path: str) -> dict[str, Any] | N
 
 
 def _in_app_context(app: Flask, check: Callable[[], Any]) -> Callable[[], Any]:
-    """Wrap ``check`` so it runs inside ``app.app_context()`` in any thread."""
-    if inspect.iscoroutinefunction(check):
+    """Wrap ``check`` so it runs inside ``app.app_context()`` in any thread.
+
+    An async check (``async def``, or an object with ``async def __call__``)
+    gets an async wrapper, so the context is pushed where its coroutine runs;
+    so does the awaitable a plain callable returns.
+    """
+    if is_async_check(check):
 
         async def run_async_check() -> Any:
             with app.app_context():
@@ -149,6 +154,14 @@ def _in_app_context(app: Flask, check: Callable[[], Any]) -> Callable[[], Any]:
 
     def run_check() -> Any:
         with app.app_context():
-            return check()
+            result = check()
+        if inspect.isawaitable(result):
+            return _awaited_in_app_context(app, result)
+        return result
 
     return run_check
+
+
+async def _awaited_in_app_context(app: Flask, awaitable: Awaitable[Any]) -> Any:
+    with app.app_context():
+        return await awaitable

@@ -1,0 +1,104 @@
+"""A Flask service whose heartbeat runs async, logging and backend checks, for real gunicorn runs.
+
+Environment (set by the tests that start gunicorn):
+
+- ``E2E_REDIS_URL``: add the Redis check, with a client built with no options;
+- ``E2E_DATABASE_URL``: add the database check, through Flask-SQLAlchemy's
+  default engine;
+- ``E2E_PREFORK_HEARTBEAT=1``: run one heartbeat at import, as a start-up
+  self-check would; under ``--preload`` that is in gunicorn's master, before
+  it forks the workers;
+- ``E2E_GEVENT_PATCH=1``: ``gevent.monkey.patch_all()`` before anything else,
+  as a service served by ``gunicorn -k gevent --preload`` must: the worker
+  patches only after the preloaded app imported its libraries, and those that
+  choose how to wait at import (psycopg) would block the whole worker;
+- ``E2E_CHECK_TIMEOUT``: ``DOCKERFLOW_CHECK_TIMEOUT`` (seconds).
+"""
+
+from __future__ import annotations
+
+import os
+
+if os.environ.get("E2E_GEVENT_PATCH") == "1":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import asyncio
+import logging
+from logging.config import dictConfig
+from typing import Any
+
+from flask import Flask
+
+from dockerflow.checks import Info
+from dockerflow.flask import Dockerflow
+
+dictConfig(
+    {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
+        "formatters": {
+            "mozlog": {"()": "dockerflow.logging.JsonLogFormatter", "logger_name": "e2e-checks"}
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "mozlog",
+                "filters": ["request_id"],
+            }
+        },
+        "loggers": {"request.summary": {"handlers": [], "propagate": False}},
+        "root": {"handlers": ["stdout"], "level": "INFO"},
+    }
+)
+
+check_logger = logging.getLogger("e2e.checks")
+
+app = Flask(__name__)
+app.config["DOCKERFLOW_CHECK_TIMEOUT"] = float(os.environ.get("E2E_CHECK_TIMEOUT", "3"))
+
+db = redis_client = None
+if os.environ.get("E2E_DATABASE_URL"):
+    from flask_sqlalchemy import SQLAlchemy
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["E2E_DATABASE_URL"]
+    db = SQLAlchemy(app)
+    if hasattr(os, "register_at_fork"):
+        # SQLAlchemy's advice for a pool made before a fork: the child must not
+        # reuse the parent's connections (close=False: they are the parent's).
+        def dispose_engine_in_child() -> None:
+            with app.app_context():
+                db.engine.dispose(close=False)
+
+        os.register_at_fork(after_in_child=dispose_engine_in_child)
+if os.environ.get("E2E_REDIS_URL"):
+    import redis
+
+    redis_client = redis.Redis.from_url(os.environ["E2E_REDIS_URL"])
+
+dockerflow = Dockerflow(app, db=db, redis=redis_client)
+
+
+@dockerflow.check
+async def first_async() -> list[Any]:
+    await asyncio.sleep(0.05)
+    return []
+
+
+@dockerflow.check
+async def second_async() -> list[Any]:
+    await asyncio.sleep(0.05)
+    return [Info("second async check ran", id="e2e.I001")]
+
+
+@dockerflow.check
+def logs_a_line() -> list[Any]:
+    check_logger.info("logged from a check")
+    return []
+
+
+if os.environ.get("E2E_PREFORK_HEARTBEAT") == "1":
+    app.extensions["dockerflow"].run_heartbeat()
