@@ -491,13 +491,16 @@ def test_check_logs_carry_the_callers_request_id(
         logging.getLogger("test.check").warning("from the check")
         return []
 
-    caplog.handler.addFilter(RequestIdLogFilter())
+    # pytest keeps one caplog handler for the session: the filter must go again.
+    rid_filter = RequestIdLogFilter()
+    caplog.handler.addFilter(rid_filter)
     token = request_id_context.set("caller-rid")
     try:
         with caplog.at_level(logging.WARNING):
             runner.run({"logs": logs})
     finally:
         request_id_context.reset(token)
+        caplog.handler.removeFilter(rid_filter)
     (record,) = [r for r in caplog.records if r.name == "test.check"]
     assert record.rid == "caller-rid"  # type: ignore[attr-defined]
 

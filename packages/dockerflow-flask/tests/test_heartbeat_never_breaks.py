@@ -142,9 +142,14 @@ def test_check_records_carry_the_heartbeat_request_id(
         seen.append(g.request_id)
         return response
 
-    caplog.handler.addFilter(RequestIdLogFilter())
-    with caplog.at_level(logging.INFO):
-        response = app.test_client().get("/__heartbeat__", headers={"X-Request-ID": "hb-rid-1"})
+    # pytest keeps one caplog handler for the session: the filter must go again.
+    rid_filter = RequestIdLogFilter()
+    caplog.handler.addFilter(rid_filter)
+    try:
+        with caplog.at_level(logging.INFO):
+            response = app.test_client().get("/__heartbeat__", headers={"X-Request-ID": "hb-rid-1"})
+    finally:
+        caplog.handler.removeFilter(rid_filter)
     assert response.status_code == 200
     assert seen == ["hb-rid-1"]
     (record,) = [r for r in caplog.records if r.name == check_logger.name]
@@ -183,8 +188,7 @@ def test_heartbeat_logs_every_message_as_id_colon_msg(
     app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Each message is one record on dockerflow.checks.registry at its level; the silenced none."""
-    Dockerflow(app, silenced_checks=["quiet.W001"])
-    dockerflow = app.extensions["dockerflow"].extension
+    dockerflow = Dockerflow(app, silenced_checks=["quiet.W001"])
 
     @dockerflow.check
     def several() -> list[Any]:
