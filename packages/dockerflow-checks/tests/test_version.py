@@ -1,13 +1,15 @@
-"""get_version reads version.json, and says clearly when the file is broken."""
+"""get_version reads version.json and names what is wrong with it; write_version_file writes it."""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
-from dockerflow.version import VersionFileError, get_version
+from dockerflow.version import VersionFileError, get_version, write_version_file
 
 
 def test_returns_the_parsed_object(tmp_path: Path) -> None:
@@ -66,3 +68,46 @@ def test_deeply_nested_file_raises_version_file_error(tmp_path: Path) -> None:
 
     with pytest.raises(VersionFileError, match="nested too deeply"):
         get_version(tmp_path)
+
+
+def test_write_version_file_round_trips_through_get_version(tmp_path: Path) -> None:
+    """What write_version_file writes, get_version reads back; the text is returned."""
+    data = {"source": "https://github.com/x/y", "version": "1.2.3", "commit": "abc", "build": ""}
+    text = write_version_file(tmp_path / "version.json", data)
+
+    assert get_version(tmp_path) == data
+    assert text == (tmp_path / "version.json").read_text(encoding="utf-8")
+    assert text == json.dumps(data, indent=2) + "\n"
+    assert write_version_file(str(tmp_path / "version.json"), data, indent=None).count("\n") == 1
+
+
+def test_write_version_file_replaces_the_file_whole_and_readable(tmp_path: Path) -> None:
+    """An existing file is replaced by a rename (a new inode, mode 0644, no temporary left)."""
+    path = tmp_path / "version.json"
+    path.write_text('{"version": "old"}', encoding="utf-8")
+    os.chmod(path, 0o600)
+    old_inode = path.stat().st_ino
+
+    write_version_file(path, {"version": "new"})
+
+    assert get_version(tmp_path) == {"version": "new"}
+    assert path.stat().st_ino != old_inode
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["version.json"]
+
+
+def test_write_version_file_into_a_missing_directory_raises_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    """A directory that does not exist: OSError, and no file anywhere."""
+    with pytest.raises(OSError):
+        write_version_file(tmp_path / "missing" / "version.json", {"commit": "abc"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_version_file_onto_a_directory_removes_its_temporary(tmp_path: Path) -> None:
+    """The rename fails onto a directory: OSError, and the temporary file is gone."""
+    (tmp_path / "version.json").mkdir()
+    with pytest.raises(OSError):
+        write_version_file(tmp_path / "version.json", {"commit": "abc"})
+    assert [p.name for p in tmp_path.iterdir()] == ["version.json"]

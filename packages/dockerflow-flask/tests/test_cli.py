@@ -178,6 +178,22 @@ def test_version_broken_file_exits_1_with_a_message(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_version_callback_that_raises_exits_1_with_a_message(tmp_path):
+    """A version_callback's own error is reported in one line, not as a traceback."""
+    app = Flask("cli_callback_app", root_path=str(tmp_path / "pkg"))
+    dockerflow = Dockerflow(app)
+
+    @dockerflow.version_callback
+    def broken_loader(root):
+        raise KeyError("commit")
+
+    result = app.test_cli_runner().invoke(dockerflow_cli, ["version"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # a click error, not an uncaught one
+    assert "version callback raised KeyError: 'commit'" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_version_without_extension_exits_2(tmp_path):
     """Printing the version of an app without Dockerflow is a setup error."""
     app = Flask("plain_app", root_path=str(tmp_path))

@@ -121,7 +121,7 @@ def test_cli_state_api_still_follows_the_setting(make_app: Any) -> None:
     [
         {"DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN": "short"},
         {"DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN": "has a space in it, long enough"},
-        {"DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN": 1234567890123456789},
+        {"DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN": 12345678901234567.5},  # a float: not a token
         {"DOCKERFLOW_HEARTBEAT_DETAILS_NETWORKS": ["10.0.0.0/33"]},
         {"DOCKERFLOW_HEARTBEAT_DETAILS_NETWORKS": ["intranet"]},
         {"DOCKERFLOW_HEARTBEAT_DETAILS_NETWORKS": 10},

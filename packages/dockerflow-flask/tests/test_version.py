@@ -1,9 +1,10 @@
-"""/__version__: found, absent, broken, cached, and the two ways to override it."""
+"""/__version__: found, absent, broken, kept fresh, and the two ways to override it."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ import pytest
 from flask import Flask
 
 from dockerflow.flask import Dockerflow
+from dockerflow.flask._state import VERSION_RECHECK_SECONDS
 from dockerflow.version import VersionFileError
+from testing_support.servers import wait_until
 
 VERSION = {
     "source": "https://github.com/mozilla-services/example",
@@ -68,17 +71,86 @@ def test_broken_version_file_gives_json_500_and_one_logged_error(
     assert "version.json" in errors[0].getMessage()
 
 
-def test_version_is_read_once_and_cached(app: Flask) -> None:
-    """A version.json changed after the first read does not change the answer."""
-    path = write_version(Path(app.root_path).parent, VERSION)
+def test_version_file_that_appears_changes_and_disappears_is_followed(app: Flask) -> None:
+    """404 until version.json appears, then 200; a changed file is served; a removed one 404s."""
+    path = Path(app.root_path).parent / "version.json"
     Dockerflow(app)
     client = app.test_client()
 
-    first = client.get("/__version__").get_json()
-    path.write_text(json.dumps({**VERSION, "version": "changed"}))
-    second = client.get("/__version__").get_json()
+    assert client.get("/__version__").status_code == 404
+    write_version(path.parent, VERSION)
+    assert wait_until(lambda: client.get("/__version__").status_code == 200, timeout=10)
+    assert client.get("/__version__").get_json() == VERSION
 
-    assert first == second == VERSION
+    changed = {**VERSION, "version": "2024.2.0"}
+    write_version(path.parent, changed)
+    assert wait_until(lambda: client.get("/__version__").get_json() == changed, timeout=10)
+
+    path.unlink()
+    assert wait_until(lambda: client.get("/__version__").status_code == 404, timeout=10)
+
+
+def test_version_loader_runs_at_most_once_a_second(app: Flask) -> None:
+    """Many requests share one load: the loader runs once per recheck interval at most."""
+    dockerflow = Dockerflow(app)
+    calls: list[str] = []
+
+    @dockerflow.version_callback
+    def counting_loader(root: str) -> dict[str, Any]:
+        calls.append(root)
+        return {"version": "1"}
+
+    client = app.test_client()
+    started = time.monotonic()
+    for _ in range(300):
+        assert client.get("/__version__").get_json() == {"version": "1"}
+    elapsed = time.monotonic() - started
+
+    assert 1 <= len(calls) <= elapsed / VERSION_RECHECK_SECONDS + 1
+
+
+def test_broken_version_file_is_read_again_on_the_next_request(app: Flask) -> None:
+    """A broken file is not kept: once fixed, the next request serves it."""
+    path = write_version(Path(app.root_path).parent, "{not json")
+    Dockerflow(app)
+    client = app.test_client()
+
+    assert client.get("/__version__").status_code == 500
+    path.write_text(json.dumps(VERSION))
+    response = client.get("/__version__")
+
+    assert (response.status_code, response.get_json()) == (200, VERSION)
+
+
+class UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("boom"), KeyError("commit"), ValueError("bad"), UnprintableError()],
+    ids=["RuntimeError", "KeyError", "ValueError", "unprintable"],
+)
+def test_raising_version_callback_gives_json_500_and_one_logged_error(
+    app: Flask, caplog: pytest.LogCaptureFixture, error: Exception
+) -> None:
+    """Any Exception from a version_callback: the JSON 500 and one error record, no HTML page."""
+    dockerflow = Dockerflow(app)
+
+    @dockerflow.version_callback
+    def broken_loader(root: str) -> dict[str, Any]:
+        raise error
+
+    caplog.set_level(logging.INFO)
+    response = app.test_client().get("/__version__")
+
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "version.json could not be read"}
+    assert response.headers["Cache-Control"] == "no-store"
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert [record.name for record in errors] == ["dockerflow.flask"]
+    assert "/__version__" in errors[0].getMessage()
 
 
 def test_version_path_overrides_the_location(app: Flask, tmp_path: Path) -> None:

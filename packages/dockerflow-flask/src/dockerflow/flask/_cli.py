@@ -15,19 +15,24 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
 import click
 
-from dockerflow.version import VersionFileError
+from dockerflow.version import (
+    MissingCommitError,
+    VersionFileError,
+    build_version_object,
+    read_git_facts,
+    write_version_file,
+)
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
 from ._doctor import examine
 from ._doctor_backends import import_backend, redis_clients_of
-from ._version_builder import MissingCommitError, build_version_object, read_git_facts
 
 __all__ = ["dockerflow_cli"]
 
@@ -102,7 +107,8 @@ def version_command(
     With --write PATH, build it instead from the environment the build runs
     in (GitHub Actions, CircleCI, GitLab CI, Taskcluster, GIT_COMMIT and
     friends, git) and write it to PATH; the options win over the environment.
-    The app is not loaded then.
+    The app is not loaded then (``python -m dockerflow.version`` does the
+    same without Flask).
     """
     if write_path is not None:
         _write_version(write_path, indent, commit, version_, source, build)
@@ -111,10 +117,14 @@ def version_command(
         raise click.UsageError("--commit, --version, --source and --build need --write PATH.")
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
+        state = _extension_state()
         try:
-            version = _extension_state().load_version()
+            version = state.load_version()
         except VersionFileError as exc:
             raise click.ClickException(f"the app's version.json is broken: {exc}") from exc
+        except Exception as exc:  # a version_callback's own error
+            reason = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            raise click.ClickException(f"the app's version callback raised {reason}") from exc
     if version is None:
         raise click.ClickException(
             "the app serves no version object: no version.json where the "
@@ -143,28 +153,14 @@ def _write_version(
         )
     except MissingCommitError as exc:
         raise click.ClickException(str(exc)) from exc
-    text = _dumps(version_object, indent) + "\n"
     try:
-        _write_atomically(path, text)
+        text = write_version_file(path, version_object, indent=indent)
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc}") from exc
     empty = [key for key, value in version_object.items() if not value]
     if empty:
         click.echo(f"note: nothing found for {', '.join(empty)}; left empty.", err=True)
     click.echo(text, nl=False)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside ``path`` and rename, so a reader never sees half a file."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".version-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 @dockerflow_cli.command("doctor")

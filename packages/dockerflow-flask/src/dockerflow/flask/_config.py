@@ -2,11 +2,15 @@
 
 The extension reads only ``app.config``, once, in ``init_app``: set these keys
 before calling ``Dockerflow(app)`` or ``init_app(app)``. A bad value raises
-:class:`DockerflowConfigError` there, never at the first request.
+:class:`DockerflowConfigError` there, never at the first request, naming the
+key, the type and the value it got. Any other ``DOCKERFLOW_*`` key (a typo
+such as ``DOCKERFLOW_HEARTBEAT_FAIL_LEVLE``) is ignored with a
+:class:`UserWarning` naming the closest known key.
 
 ``DOCKERFLOW_HEARTBEAT_FAIL_LEVEL`` (default ``"ERROR"``)
     The lowest check level that fails the heartbeat: ``DEBUG``, ``INFO``,
-    ``WARNING``, ``ERROR`` or ``CRITICAL`` (any case), or its number.
+    ``WARNING``, ``ERROR`` or ``CRITICAL`` (any case), or its number (10, 20,
+    30, 40, 50) as an int or a string.
 ``DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE`` (default ``500``)
     The status of a failed heartbeat, from 400 to 599.
 ``DOCKERFLOW_CHECK_TIMEOUT`` (default ``3.0``)
@@ -34,17 +38,22 @@ before calling ``Dockerflow(app)`` or ``init_app(app)``. A bad value raises
     Write ``request.summary`` records for ``/__version__``, ``/__heartbeat__``
     and ``/__lbheartbeat__``; False keeps load balancer polling out of the logs.
 
-Booleans accept ``True``/``False``, ``0``/``1`` and the strings ``true``,
-``false``, ``yes``, ``no``, ``on``, ``off``, ``1``, ``0`` (any case), so values
-read from the environment with ``os.environ`` work as well as those from
-``app.config.from_prefixed_env()``.
+Every key also takes its text form, so that values read with ``os.environ``
+work as well as those ``app.config.from_prefixed_env()`` gives (which turns
+``30`` into an int, ``1.5`` into a float and ``true`` into True). Booleans
+accept ``True``/``False``, ``0``/``1`` and the strings ``true``, ``false``,
+``yes``, ``no``, ``on``, ``off``, ``1``, ``0`` (any case); numbers accept an int
+or a float or a string that parses as one; the token and the header name
+accept an int (a token made of digits, as ``from_prefixed_env()`` parses it).
 """
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import math
 import re
+import warnings
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +63,8 @@ from dockerflow.checks import CRITICAL, DEBUG, DEFAULT_CHECK_TIMEOUT, ERROR, INF
 from ._details import DetailsAccess, IPNetwork
 
 __all__ = ["DEFAULTS", "DockerflowConfig", "DockerflowConfigError", "read_config"]
+
+PREFIX = "DOCKERFLOW_"
 
 DEFAULTS: Mapping[str, Any] = {
     "DOCKERFLOW_HEARTBEAT_FAIL_LEVEL": "ERROR",
@@ -77,6 +88,7 @@ LEVELS_BY_NAME: Mapping[str, int] = {
     "CRITICAL": CRITICAL,
 }
 
+_DIGITS = re.compile(r"[0-9]+")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 # RFC 9110 token characters: what a header field name may contain.
@@ -107,7 +119,15 @@ class DockerflowConfig:
 
 
 def read_config(config: MutableMapping[str, Any]) -> DockerflowConfig:
-    """Fill in the defaults of ``config`` and return its validated snapshot."""
+    """Fill in the defaults of ``config`` and return its validated snapshot.
+
+    Warns (:class:`UserWarning`) about each ``DOCKERFLOW_*`` key that is not a
+    setting, and raises :class:`DockerflowConfigError` for a bad value.
+    """
+    prefixed = [key for key in config if isinstance(key, str) and key.startswith(PREFIX)]
+    for key in sorted(set(prefixed) - set(DEFAULTS)):
+        # stacklevel 3: the line that called init_app (or Dockerflow(app))
+        warnings.warn(_unknown_key_message(key), UserWarning, stacklevel=3)
     for key, value in DEFAULTS.items():
         config.setdefault(key, value)
     return DockerflowConfig(
@@ -126,26 +146,58 @@ def read_config(config: MutableMapping[str, Any]) -> DockerflowConfig:
     )
 
 
+def _unknown_key_message(key: str) -> str:
+    message = f"{key} is not a dockerflow-flask setting and is ignored"
+    # Compared without the prefix, which every key shares and would match.
+    names = [known[len(PREFIX) :] for known in DEFAULTS]
+    closest = difflib.get_close_matches(key[len(PREFIX) :], names, n=1)
+    if closest:
+        message += f"; did you mean {PREFIX}{closest[0]}?"
+    return message
+
+
 def _invalid(key: str, value: Any, expected: str) -> DockerflowConfigError:
-    return DockerflowConfigError(f"{key} must be {expected}, got {value!r}")
+    return DockerflowConfigError(f"{key} must be {expected}, got {_describe(value)}")
+
+
+def _describe(value: Any) -> str:
+    """``int 35``, ``str 'SEVERE'``: the type, then the value."""
+    return f"{type(value).__name__} {value!r}"
+
+
+def _integer(value: Any) -> int | None:
+    """An int, or a string of ASCII digits, as an int; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def _text(value: Any) -> str | None:
+    """A string, or an int written back in digits; None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def _level(config: Mapping[str, Any], key: str) -> int:
     value = config[key]
     if isinstance(value, str) and value.strip().upper() in LEVELS_BY_NAME:
         return LEVELS_BY_NAME[value.strip().upper()]
-    if isinstance(value, int) and not isinstance(value, bool) and value in LEVELS_BY_NAME.values():
-        return value
-    raise _invalid(key, value, "one of " + ", ".join(LEVELS_BY_NAME))
+    number = _integer(value)
+    if number is not None and number in LEVELS_BY_NAME.values():
+        return number
+    names = ", ".join(LEVELS_BY_NAME)
+    numbers = ", ".join(str(level) for level in LEVELS_BY_NAME.values())
+    raise _invalid(key, value, f"one of {names} or its number ({numbers})")
 
 
 def _status_code(config: Mapping[str, Any], key: str) -> int:
     value = config[key]
-    code: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        code = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        code = int(value.strip())
+    code = _integer(value)
     if code is None or not 400 <= code <= 599:
         raise _invalid(key, value, "an HTTP error status code from 400 to 599")
     return code
@@ -185,17 +237,22 @@ def _boolean(config: Mapping[str, Any], key: str) -> bool:
 
 def _header_name(config: Mapping[str, Any], key: str) -> str:
     value = config[key]
-    if isinstance(value, str) and _HEADER_NAME.fullmatch(value):
-        return value
+    name = _text(value)
+    if name is not None and _HEADER_NAME.fullmatch(name):
+        return name
     raise _invalid(key, value, "an HTTP header name such as 'X-Request-ID'")
 
 
 def _details_access(config: Mapping[str, Any]) -> DetailsAccess:
     public = _boolean(config, "DOCKERFLOW_HEARTBEAT_DETAILS")
     token_key = "DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN"
-    token = config[token_key]
-    if token is not None and not (isinstance(token, str) and _TOKEN.fullmatch(token)):
-        raise _invalid(token_key, "<hidden>", "None or 16 to 256 printable ASCII characters")
+    value = config[token_key]
+    token = None if value is None else _text(value)
+    if value is not None and not (token is not None and _TOKEN.fullmatch(token)):
+        raise DockerflowConfigError(
+            f"{token_key} must be None or 16 to 256 printable ASCII characters, "
+            f"got {type(value).__name__} <hidden>"
+        )
     networks = _networks(config, "DOCKERFLOW_HEARTBEAT_DETAILS_NETWORKS")
     if public and (token is not None or networks):
         raise DockerflowConfigError(

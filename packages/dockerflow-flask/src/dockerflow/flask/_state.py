@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import inspect
 import threading
+import time
 from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from dockerflow.checks import CheckRegistry, CheckRunner, get_checks, is_async_check, level_to_text
 from dockerflow.version import VersionFileError
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from ._config import DockerflowConfig
 
 __all__ = ["DockerflowState", "HeartbeatResult"]
+
+#: Seconds a loaded version object is served before the loader runs again.
+VERSION_RECHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,7 @@ class DockerflowState:
         # identity (cache key, "still running"), so each wrapper is made once.
         self._wrappers: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {}
         self._wrappers_lock = threading.Lock()
-        # (loader, result): a new version_callback invalidates the cached result.
-        self._version: tuple[Callable[..., Any], dict[str, Any] | None] | None = None
+        self._version: _LoadedVersion | None = None
 
     def get_checks(self) -> dict[str, Callable[[], Any]]:
         """Every check this app runs, each wrapped to run inside an app context.
@@ -106,19 +109,35 @@ class DockerflowState:
         )
 
     def load_version(self) -> dict[str, Any] | None:
-        """The version object, read once and then cached; None when there is none.
+        """The version object, or None when there is none.
+
+        The loader (``get_version`` or the ``version_callback``) runs again
+        when its last answer is :data:`VERSION_RECHECK_SECONDS` old, so a
+        ``version.json`` that appears, changes or goes away is seen within a
+        second, for the price of one small file read a second. A new
+        ``version_callback`` is used at once.
 
         Raises :class:`~dockerflow.version.VersionFileError` when the loader
-        cannot read or parse it (a broken file is not cached: it is read again
-        on the next call).
+        cannot read or parse it, and whatever else a ``version_callback``
+        raises; errors are not kept, the next call loads again.
         """
         loader = self._version_loader()
-        cached = self._version
-        if cached is None or cached[0] is not loader:
-            cached = (loader, _load(loader, self.version_path))
-            self._version = cached
-        version = cached[1]
-        return None if version is None else dict(version)
+        now = time.monotonic()
+        loaded = self._version
+        if loaded is None or loaded.loader is not loader or now >= loaded.expires:
+            version = _load(loader, self.version_path)
+            loaded = _LoadedVersion(loader, version, now + VERSION_RECHECK_SECONDS)
+            self._version = loaded
+        return None if loaded.version is None else dict(loaded.version)
+
+
+class _LoadedVersion(NamedTuple):
+    """What a version loader answered, and until when to serve it."""
+
+    loader: Callable[[str], Any]
+    version: dict[str, Any] | None
+    expires: float
+    """A ``time.monotonic()`` value."""
 
 
 def _load(loader: Callable[[str], Any], version_path: str) -> dict[str, Any] | None:

@@ -37,14 +37,22 @@ def make_blueprint(state: DockerflowState) -> Blueprint:
             payload = state.load_version()
         except VersionFileError as exc:
             logger.error("Cannot serve /__version__: %s", exc)
-            response = jsonify(error="version.json could not be read")
-            response.status_code = 500
+            response = version_error()
+        except Exception:
+            # A version_callback's own bug: its traceback goes to the log only.
+            logger.exception("Cannot serve /__version__: the version callback raised")
+            response = version_error()
         else:
             if payload is None:
                 response = response_class("version.json not found", 404, mimetype="text/plain")
             else:
                 response = version_response(payload)
         response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def version_error() -> Response:
+        response = jsonify(error="version.json could not be read")
+        response.status_code = 500
         return response
 
     # The last /__version__ body as jsonify encoded it, with what it was

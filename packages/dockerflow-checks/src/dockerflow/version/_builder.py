@@ -20,13 +20,7 @@ from collections.abc import Mapping
 from typing import Callable, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = [
-    "VERSION_KEYS",
-    "MissingCommitError",
-    "build_version_object",
-    "normalize_repository_url",
-    "read_git_facts",
-]
+__all__ = ["VERSION_KEYS", "MissingCommitError", "build_version_object", "read_git_facts"]
 
 #: The keys of a Dockerflow version object, in the order they are written.
 VERSION_KEYS = ("source", "version", "commit", "build")
@@ -210,14 +204,15 @@ _GENERIC: dict[str, tuple[str, ...]] = {
 }
 
 
-def looked_at() -> str:
-    """A readable list of every option and variable the builder reads."""
+def _looked_at(*, with_git: bool) -> str:
+    """A readable list of every option and variable the builder read."""
     lines = [
         "options --commit/--version/--source/--build",
         "variables " + ", ".join(name for names in _GENERIC.values() for name in names),
     ]
     lines += [f"{provider.name}: {', '.join(provider.variables)}" for provider in _PROVIDERS]
-    lines.append("git rev-parse HEAD in the current directory")
+    if with_git:
+        lines.append("git rev-parse HEAD in the current directory")
     return "\n".join(f"  - {line}" for line in lines)
 
 
@@ -232,10 +227,13 @@ def build_version_object(
 ) -> dict[str, str]:
     """Return the version object described by ``env`` and the explicit values.
 
-    ``git_facts`` is called only when no option, variable or CI names a
-    commit; it returns what the local checkout knows (``commit``, and maybe
-    ``version`` and ``source``). Fields nothing knows are empty strings.
-    Raises :class:`MissingCommitError` when no commit is found anywhere.
+    ``env`` is usually ``os.environ``. ``git_facts`` (e.g.
+    :func:`read_git_facts`) is called only when no argument, variable or CI
+    names a commit; it returns what the local checkout knows (``commit``, and
+    maybe ``version`` and ``source``). The keys are :data:`VERSION_KEYS`, in
+    that order; fields nothing knows are empty strings. Raises
+    :class:`MissingCommitError`, listing what was looked at, when no commit is
+    found anywhere.
     """
     explicit = {"commit": commit, "version": version, "source": source, "build": build}
     ci: Mapping[str, str] = {}
@@ -257,7 +255,7 @@ def build_version_object(
     if not result["commit"]:
         raise MissingCommitError(
             "no commit found for version.json. Looked at:\n"
-            f"{looked_at()}\n"
+            f"{_looked_at(with_git=git_facts is not None)}\n"
             "Pass --commit or set GIT_COMMIT (e.g. a Docker build argument)."
         )
     return result

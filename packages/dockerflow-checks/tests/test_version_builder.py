@@ -1,20 +1,13 @@
-"""The version.json builder: each CI's variables, precedence, errors, git."""
+"""build_version_object: each CI's variables, precedence, clean URLs, errors.
+
+The git fallback and the command line are in test_version_command.py.
+"""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from dockerflow.flask._version_builder import (
-    VERSION_KEYS,
-    MissingCommitError,
-    build_version_object,
-    normalize_repository_url,
-    read_git_facts,
-)
+from dockerflow.version import VERSION_KEYS, MissingCommitError, build_version_object
 
 SHA = "52ce614fbf99540a1bf6228e36be6cef63b4d73b"
 OTHER_SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -248,53 +241,13 @@ def test_credentials_never_reach_the_source():
         ("https://hg.example.org/notes", "https://hg.example.org/notes"),
     ],
 )
-def test_normalize_repository_url(url, expected):
-    """Clone URLs of every shape become browsable https URLs."""
-    assert normalize_repository_url(url) == expected
+def test_clone_urls_become_browsable_sources(url, expected):
+    """A clone URL of any shape in GIT_URL becomes a browsable https URL."""
+    assert build_version_object({"GIT_COMMIT": SHA, "GIT_URL": url})["source"] == expected
 
 
-@pytest.fixture
-def git_repository(tmp_path: Path) -> Path:
-    """A real git repository with one tagged commit and an origin remote."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-
-    def git(*args: str) -> str:
-        completed = subprocess.run(
-            ["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True, timeout=30
-        )
-        return completed.stdout.strip()
-
-    git("init", "-q")
-    git("config", "user.email", "dev@example.com")
-    git("config", "user.name", "Dev")
-    (tmp_path / "README").write_text("hello\n")
-    git("add", "README")
-    git("commit", "-q", "-m", "first")
-    git("tag", "v0.1.0")
-    git("remote", "add", "origin", "git@github.com:acme/notes.git")
-    return tmp_path
-
-
-def test_read_git_facts_from_a_real_checkout(git_repository: Path):
-    """Commit, exact tag and origin come from the checkout around cwd."""
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"],
-        cwd=git_repository,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    ).stdout.strip()
-    assert read_git_facts(str(git_repository)) == {
-        "commit": head,
-        "version": "v0.1.0",
-        "source": "https://github.com/acme/notes",
-    }
-
-
-def test_read_git_facts_outside_a_checkout(tmp_path: Path):
-    """Outside a git checkout there are no facts (and no error)."""
-    outside = tmp_path / "plain"
-    outside.mkdir()
-    assert read_git_facts(str(outside)) == {}
+def test_without_git_facts_the_error_does_not_mention_git():
+    """Called without git_facts, the builder says it did not look at git."""
+    with pytest.raises(MissingCommitError) as excinfo:
+        build_version_object({})
+    assert "git rev-parse" not in str(excinfo.value)
