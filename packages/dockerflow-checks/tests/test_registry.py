@@ -63,6 +63,50 @@ def test_registering_the_same_callable_again_is_harmless() -> None:
     assert registry.get_checks() == {"ok": ok}
 
 
+def test_the_same_def_run_again_by_a_factory_is_no_duplicate() -> None:
+    """An app factory that defines and registers its check on every call may run twice."""
+    registry = CheckRegistry()
+
+    def create_app(answer: list[Error]) -> None:
+        @registry.register
+        def storage_reachable() -> list[Error]:
+            return answer
+
+    create_app([])
+    create_app([Error("down")])
+
+    (check,) = registry.get_checks().values()
+    assert check() == [Error("down")]  # the newest registration is kept
+
+
+def test_two_checks_behind_one_decorator_are_still_told_apart() -> None:
+    """A decorator without functools.wraps gives both the same code: what they wrap differs."""
+
+    def logged(func: object) -> object:
+        def wrapper() -> object:
+            return func()  # type: ignore[operator]
+
+        return wrapper
+
+    registry = CheckRegistry()
+    registry.register(logged(ok), name="wrapper")
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(logged(failing), name="wrapper")
+
+
+def test_a_partial_with_the_same_argument_again_is_no_duplicate() -> None:
+    registry = CheckRegistry()
+    client = object()
+
+    def check_client(value: object) -> list[Error]:
+        return []
+
+    registry.register_partial(check_client, client)
+    registry.register_partial(check_client, client)
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register_partial(check_client, object())
+
+
 def test_register_partial_binds_arguments_and_uses_function_name() -> None:
     """register_partial registers func(*args) under func's name, or name=."""
     registry = CheckRegistry()

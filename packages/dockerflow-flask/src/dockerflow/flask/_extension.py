@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import logging
 import os
 import warnings
@@ -188,16 +186,8 @@ class Dockerflow:
                 return self.check(func, name=name, replace=replace)
 
             return decorator
-        self._register(func, name, replace)
+        self.registry.register(func, name=name, replace=replace)
         return func
-
-    def _register(self, check: Callable[..., Any], name: str | None, replace: bool) -> None:
-        if not replace and name is None:
-            name = getattr(check, "__name__", None)
-        if not replace and isinstance(name, str):
-            registered = self.registry.get_checks().get(name)
-            replace = registered is not None and _same_definition(registered, check)
-        self.registry.register(check, name=name, replace=replace)
 
     def version_callback(self, func: VersionCallbackT) -> VersionCallbackT:
         """Replace the version loader; it gets the version path and returns a dict or None."""
@@ -216,9 +206,7 @@ class Dockerflow:
             DeprecationWarning,
             stacklevel=2,
         )
-        bound = functools.partial(check, obj)
-        functools.update_wrapper(bound, check)
-        self._register(bound, None, False)
+        self.registry.register_partial(check, obj)
 
     @property
     def checks(self) -> dict[str, Callable[[], Any]]:
@@ -252,58 +240,3 @@ def _check_ids(ids: Iterable[str] | str | None) -> list[str]:
         if not isinstance(check_id, str):
             raise TypeError(f"silenced_checks holds {check_id!r}; check ids are strings")
     return listed
-
-
-def _same_definition(first: Callable[..., Any], second: Callable[..., Any]) -> bool:
-    """Whether two checks are one: the same object, or made by the same ``def``.
-
-    A function defined inside an app factory is a new object on each call,
-    with the same code object. ``functools.wraps`` wrappers are compared by
-    the function they wrap, partials by their function and the very same
-    arguments (``init_check(check, db)`` with the same ``db``).
-    """
-    if first is second:
-        return True
-    if isinstance(first, functools.partial) or isinstance(second, functools.partial):
-        return (
-            isinstance(first, functools.partial)
-            and isinstance(second, functools.partial)
-            and _same_arguments(first, second)
-            and _same_definition(first.func, second.func)
-        )
-    code = _code(first)
-    if code is None or code is not _code(second):
-        return False
-    # A decorator without functools.wraps gives each function it wraps the
-    # same code: the functions they close over tell two such checks apart.
-    return all(
-        _code(a) is _code(b)
-        for a, b in zip(_closed_over(first), _closed_over(second))
-        if inspect.isfunction(a) or inspect.isfunction(b)
-    )
-
-
-def _code(func: Any) -> Any:
-    """The code object of ``func`` (of the function it wraps), or None."""
-    return getattr(inspect.unwrap(func), "__code__", None)
-
-
-def _same_arguments(first: functools.partial[Any], second: functools.partial[Any]) -> bool:
-    """Whether two partials hold the very same argument objects."""
-    args, keywords = first.args, first.keywords
-    return (
-        len(args) == len(second.args)
-        and all(a is b for a, b in zip(args, second.args))
-        and keywords.keys() == second.keywords.keys()
-        and all(keywords[key] is second.keywords[key] for key in keywords)
-    )
-
-
-def _closed_over(func: Any) -> list[Any]:
-    values = []
-    for cell in getattr(inspect.unwrap(func), "__closure__", None) or ():
-        try:
-            values.append(cell.cell_contents)
-        except ValueError:  # a cell not filled yet
-            values.append(None)
-    return values
