@@ -111,3 +111,21 @@ def test_write_version_file_onto_a_directory_removes_its_temporary(tmp_path: Pat
     with pytest.raises(OSError):
         write_version_file(tmp_path / "version.json", {"commit": "abc"})
     assert [p.name for p in tmp_path.iterdir()] == ["version.json"]
+
+
+def test_dockerflow_version_replaces_the_version_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """python-dockerflow's override: the environment variable wins over the file's version."""
+    (tmp_path / "version.json").write_text('{"version": "1.0", "commit": "abc"}')
+    monkeypatch.setenv("DOCKERFLOW_VERSION", "2.0-hotfix")
+    assert get_version(tmp_path) == {"version": "2.0-hotfix", "commit": "abc"}
+
+
+def test_dockerflow_version_without_a_file_gives_the_version_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKERFLOW_VERSION", "2.0")
+    assert get_version(tmp_path) == {"version": "2.0"}
+    monkeypatch.delenv("DOCKERFLOW_VERSION")
+    assert get_version(tmp_path) is None

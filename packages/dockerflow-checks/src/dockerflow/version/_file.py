@@ -12,6 +12,8 @@ from typing import Any, NoReturn
 __all__ = ["VersionFileError", "get_version", "write_version_file"]
 
 VERSION_FILE_NAME = "version.json"
+#: Set, it replaces the ``version`` field of the version object.
+VERSION_ENV_VAR = "DOCKERFLOW_VERSION"
 
 
 class VersionFileError(ValueError):
@@ -30,11 +32,20 @@ def _reject_constant(name: str) -> NoReturn:
 def get_version(root: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The parsed ``root/version.json``, or None when there is no such file.
 
-    Raises :class:`VersionFileError` naming the path when the file cannot be
-    read, is not UTF-8, is not valid JSON, or holds something other than an
-    object.
+    As in python-dockerflow, the environment variable ``DOCKERFLOW_VERSION``,
+    when set, replaces the object's ``version`` (and without a file gives
+    ``{"version": ...}``). Raises :class:`VersionFileError` naming the path
+    when the file cannot be read, is not UTF-8, is not valid JSON, or holds
+    something other than an object.
     """
-    path = os.path.join(os.fspath(root), VERSION_FILE_NAME)
+    version = _read_version_file(os.path.join(os.fspath(root), VERSION_FILE_NAME))
+    override = os.environ.get(VERSION_ENV_VAR)
+    if override is None:
+        return version
+    return {**(version or {}), "version": override}
+
+
+def _read_version_file(path: str) -> dict[str, Any] | None:
     try:
         with open(path, "rb") as file:
             raw = file.read()
