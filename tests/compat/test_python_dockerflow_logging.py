@@ -361,3 +361,18 @@ def test_check_message_text_equality_and_seriousness() -> None:
     assert not checks.Warning("w").is_serious()
     assert checks.level_to_text(checks.CRITICAL) == "critical"
     assert checks.STATUSES[0] == "ok"
+
+
+def test_python_dockerflows_formatter_class_attributes(logger: logging.Logger) -> None:
+    """A subclass that leaves more attributes out of Fields, as python-dockerflow's allowed."""
+
+    class Quieter(JsonLogFormatter):
+        EXCLUDED_LOGRECORD_ATTRS = JsonLogFormatter.EXCLUDED_LOGRECORD_ATTRS | {"secret"}
+
+    record = record_of(logger, lambda: logger.info("hi", extra={"secret": "x", "kept": 1}))
+
+    assert one_line(Quieter(), record)["Fields"] == {"kept": 1, "msg": "hi"}
+    assert JsonLogFormatter.SYSLOG_LEVEL_MAP[logging.ERROR] == 3
+    assert JsonLogFormatter.DEFAULT_SYSLOG_LEVEL == 7
+    assert JsonLogFormatter().is_value_jsonlike('{"a": 1}')
+    assert not JsonLogFormatter().is_value_jsonlike("plain")

@@ -9,11 +9,12 @@ import os
 import socket
 import time
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from ._encoding import make_encoder
-from ._records import extra_fields
-from ._severity import syslog_severity
+from ._records import STANDARD_RECORD_ATTRS, extra_fields
+from ._severity import SYSLOG_SEVERITY, syslog_severity
 from ._text import safe_repr, safe_str
 from ._tracebacks import safer_format_traceback
 
@@ -35,6 +36,13 @@ class MozlogFormatter(logging.Formatter):
     """
 
     LOGGING_FORMAT_VERSION = "2.0"
+    #: python-dockerflow's class attributes, for subclasses that read or
+    #: override them: the record attributes left out of ``Fields`` (honoured),
+    #: and the syslog severity of each standard level (levels between them
+    #: take the severity of the level below, see ``Severity``).
+    EXCLUDED_LOGRECORD_ATTRS: AbstractSet[str] = STANDARD_RECORD_ATTRS
+    SYSLOG_LEVEL_MAP: Mapping[int, int] = SYSLOG_SEVERITY
+    DEFAULT_SYSLOG_LEVEL = SYSLOG_SEVERITY[logging.DEBUG]
 
     def __init__(
         self,
@@ -70,7 +78,7 @@ class MozlogFormatter(logging.Formatter):
         info) and ``stack`` (with ``stack_info``). A subclass may override
         this, as python-dockerflow allowed.
         """
-        fields = extra_fields(record)
+        fields = extra_fields(record, self.EXCLUDED_LOGRECORD_ATTRS)
         self._add_message(record, fields)
         if record.exc_info:
             self._add_exception(record, fields)
@@ -87,6 +95,16 @@ class MozlogFormatter(logging.Formatter):
             "Pid": os.getpid() if record.process is None else record.process,
             "Fields": fields,
         }
+
+    @staticmethod
+    def is_value_jsonlike(value: str) -> bool:
+        """python-dockerflow's test for a message that looks like a JSON object.
+
+        Kept for subclasses that call it. This formatter does not use it: a
+        message that looks like JSON is kept in ``msg`` (python-dockerflow
+        dropped it).
+        """
+        return value.startswith("{") and value.endswith("}")
 
     @staticmethod
     def _add_message(record: logging.LogRecord, fields: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 #: Attributes every LogRecord has, plus those that formatters (``message``,
@@ -18,8 +19,8 @@ STANDARD_RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {
 }
 
 
-def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
-    """A new dict of the record's non-standard attributes, in the order they were set."""
-    return {
-        name: value for name, value in vars(record).items() if name not in STANDARD_RECORD_ATTRS
-    }
+def extra_fields(
+    record: logging.LogRecord, excluded: AbstractSet[str] = STANDARD_RECORD_ATTRS
+) -> dict[str, Any]:
+    """A new dict of the record's attributes not in ``excluded``, in the order they were set."""
+    return {name: value for name, value in vars(record).items() if name not in excluded}
