@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 #: The request id of the request being handled, or None outside a request.
 #: Web framework integrations set it for each request and reset it afterwards.
@@ -36,7 +35,17 @@ def is_safe_request_id(value: str) -> bool:
     return _SAFE_REQUEST_ID.fullmatch(value) is not None
 
 
-def get_or_generate_request_id(headers: Mapping[str, Any], header_name: str | None = None) -> str:
+class Headers(Protocol):
+    """What :func:`get_or_generate_request_id` reads: a ``get`` by header name.
+
+    A ``dict``, werkzeug's ``Headers`` and ``EnvironHeaders``, Django's
+    ``request.headers``, Starlette's ``Headers``.
+    """
+
+    def get(self, key: str, /) -> Any: ...
+
+
+def get_or_generate_request_id(headers: Headers, header_name: str | None = None) -> str:
     """Return the request id sent in ``headers``, or a new UUID4 string.
 
     ``header_name`` defaults to ``X-Request-ID``. The name is looked up
@@ -59,7 +68,7 @@ def get_or_generate_request_id(headers: Mapping[str, Any], header_name: str | No
     return new_request_id()
 
 
-def _find_header(headers: Mapping[str, Any], name: str) -> Any:
+def _find_header(headers: Headers, name: str) -> Any:
     try:
         value = headers.get(name)
     except Exception:  # a mapping that rejects the key type, say
