@@ -10,6 +10,7 @@ that use them.
 - ``servers``: loopback ports, our own ``redis-server``, a stallable TCP proxy;
 - ``sizes``: small or full hardening runs (``DOCKERFLOW_TEST_SIZE``);
 - ``wsgi``: calling a WSGI app in-process;
+- ``app_servers``: an app under a real gunicorn or ``flask run``, its requests and stdout;
 - ``logged_apps``: an app with Dockerflow whose logs go nowhere, a line collector;
 - ``long_runs``: request and heartbeat drivers, memory and thread gauges;
 - ``example_under_faults``: the example service under gunicorn while backends fail.

@@ -47,10 +47,19 @@ def as_wsgi_text(text: str) -> str:
 
 def call_wsgi(app: Any, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
     """Call a WSGI app once: status code, headers, body."""
+    status, headers, body = call_wsgi_for_status_line(app, environ)
+    return int(status.split(" ", 1)[0]), headers, body
+
+
+def call_wsgi_for_status_line(
+    app: Any, environ: dict[str, Any]
+) -> tuple[str, dict[str, str], bytes]:
+    """Call a WSGI app once as a server does (iterate the body, then close it):
+    the status line (``"200 OK"``), headers, body."""
     answer: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        answer["status"] = int(status.split(" ", 1)[0])
+        answer["status"] = status
         answer["headers"] = dict(headers)
         return lambda data: None
 

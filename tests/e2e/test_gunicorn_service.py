@@ -16,6 +16,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
+LOGGER = "e2e-service"  # the mozlog Logger of every stdout line
 VERSION_FILE = Path(__file__).parent / "apps" / "version.json"
 SUMMARY_FIELDS = {
     "errno", "agent", "lang", "method", "path", "code", "remoteAddressChain", "rid", "t", "uid",
@@ -108,7 +109,7 @@ def test_health_endpoints_answer_under_gunicorn(gunicorn_service: Any) -> None:
     for exchange in (version, heartbeat, lbheartbeat):
         assert "no-store" in exchange.headers.get("Cache-Control", ""), exchange.path
 
-    records = service.log_records()
+    records = service.log_records(LOGGER)
     summaries = summaries_by_request_id(service, records)
     heads = [s for s in summaries.values() if s["Fields"]["method"] == "HEAD"]
     assert len(heads) == 3
@@ -149,7 +150,7 @@ def test_request_summaries_under_gunicorn(gunicorn_service: Any) -> None:
     boom = service.get("/boom", {"X-Request-ID": "e2e-500"})
     assert boom.status == 500
 
-    records = service.log_records()
+    records = service.log_records(LOGGER)
     summaries = summaries_by_request_id(service, records)
 
     first = summaries["e2e-sent-id-1"]["Fields"]
@@ -200,7 +201,7 @@ def test_failing_heartbeat_returns_500_under_gunicorn(gunicorn_service: Any) -> 
     assert service.request("HEAD", "/__heartbeat__").status == 500
     assert service.get("/__lbheartbeat__").status == 200
 
-    summaries_by_request_id(service, service.log_records())
+    summaries_by_request_id(service, service.log_records(LOGGER))
 
 
 def test_request_id_never_leaks_between_requests_with_two_workers(
@@ -224,7 +225,7 @@ def test_request_id_never_leaks_between_requests_with_two_workers(
     assert len(set(generated)) == len(generated)
     assert not set(generated) & set(sent_ids)
 
-    records = service.log_records()
+    records = service.log_records(LOGGER)
     summaries_by_request_id(service, records)
     hello_lines = [r for r in records_of(records, "e2e.service") if r["Fields"].get("msg")]
     assert sorted(r["Fields"]["rid"] for r in hello_lines) == sorted(
@@ -245,7 +246,7 @@ def test_preloaded_app_logs_the_pid_of_each_worker(gunicorn_service: Any) -> Non
         assert service.get("/hello").status == 200
     master_pid = service.process.pid
 
-    records = service.log_records()
+    records = service.log_records(LOGGER)
     summaries = summaries_by_request_id(service, records)
     pids = {summary["Pid"] for summary in summaries.values()}
     assert master_pid not in pids

@@ -12,137 +12,25 @@ by default and all six with ``DOCKERFLOW_E2E_FIGURES=1``::
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
+from testing_support.app_servers import AppServer, Exchange, flask_run_command
 from testing_support.servers import RedisServer, TcpProxy, find_free_port
 
-APPS_DIR = Path(__file__).parent / "apps"
-HOST = "127.0.0.1"
-START_TIMEOUT = 30.0
-
-
-@dataclass
-class Answer:
-    status: int
-    body: bytes
-    seconds: float
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Server:
-    port: int
-    process: subprocess.Popen[bytes]
-    stdout_path: Path
-    stderr_path: Path
-    answers: list[Answer] = field(default_factory=list)
-
-    def get(self, path: str, headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:
-        started = time.monotonic()
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
-        try:
-            connection.request("GET", path, headers=headers or {})
-            response = connection.getresponse()
-            answer = Answer(response.status, response.read(), time.monotonic() - started)
-        finally:
-            connection.close()
-        return answer
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    def stdout_records(self) -> list[dict[str, Any]]:
-        """The JSON lines of stdout (call after stop)."""
-        records = []
-        for line in self.stdout_path.read_text(errors="replace").splitlines():
-            with contextlib.suppress(ValueError):
-                records.append(json.loads(line))
-        return records
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
-
-def gunicorn_command(port: int, worker_class: str, preload: bool, workers: int = 2) -> list[str]:
-    from gunicorn.config import Config
-
-    command = [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(workers),
-        "--worker-class", worker_class,
-        "--bind", f"{HOST}:{port}",
-        "--chdir", str(APPS_DIR),
-        "--timeout", "30",
-        "--graceful-timeout", "5",
-    ]  # fmt: skip
-    if worker_class == "gthread":
-        command += ["--threads", "4"]
-    if "control_socket_disable" in Config().settings:  # gunicorn 27: no shared socket path
-        command.append("--no-control-socket")
-    if preload:
-        command.append("--preload")
-    return [*command, "checks_service:app"]
-
-
-def flask_run_command(port: int) -> list[str]:
-    return [
-        sys.executable, "-m", "flask", "--app", str(APPS_DIR / "checks_service.py"),
-        "run", "--host", HOST, "--port", str(port), "--no-reload", "--no-debugger",
-    ]  # fmt: skip
-
-
-@contextlib.contextmanager
-def serve(command: list[str], port: int, tmp_path: Path, env: dict[str, str]) -> Iterator[Server]:
-    """Start ``command``, wait until ``/__lbheartbeat__`` answers, stop it afterwards."""
-    stdout_path, stderr_path = tmp_path / f"{port}.stdout", tmp_path / f"{port}.stderr"
-    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
-        process = subprocess.Popen(
-            command, stdout=stdout, stderr=stderr, env={**os.environ, **env}, cwd=APPS_DIR
-        )
-        server = Server(port, process, stdout_path, stderr_path)
-        try:
-            _wait_ready(server)
-            yield server
-        finally:
-            server.stop()
-
-
-def _wait_ready(server: Server) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline and server.process.poll() is None:
-        try:
-            if server.get("/__lbheartbeat__", timeout=2).status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"the server did not answer on {server.port}:\n{server.stderr()[-4000:]}")
-
+APP = "checks_service:app"
+APP_FILE = Path(__file__).parent / "apps" / "checks_service.py"
+LOGGER = "e2e-checks"  # the mozlog Logger of every stdout line
+WORKERS = 2
 
 pytestmark = pytest.mark.e2e
 
@@ -158,7 +46,24 @@ def config_id(config: tuple[str, bool]) -> str:
     return f"{worker_class}{'+preload' if preload else ''}"
 
 
-def heartbeats_at_once(server: Server, count: int, threads: int = 4) -> list[tuple[str, Answer]]:
+def start_checks_service(
+    gunicorn_service: Callable[..., AppServer], config: tuple[str, bool], env: dict[str, str]
+) -> AppServer:
+    """``checks_service`` under gunicorn: two workers of the class, four threads for gthread."""
+    worker_class, preload = config
+    return gunicorn_service(
+        APP,
+        env,
+        workers=WORKERS,
+        worker_class=worker_class,
+        threads=4 if worker_class == "gthread" else None,
+        preload=preload,
+    )
+
+
+def heartbeats_at_once(
+    server: AppServer, count: int, threads: int = 4
+) -> list[tuple[str, Exchange]]:
     """``count`` heartbeats over ``threads`` connections at once, each with its own request id."""
     ids = [f"e2e-hb-{uuid.uuid4().hex[:8]}" for _ in range(count)]
     with ThreadPoolExecutor(threads) as executor:
@@ -170,17 +75,16 @@ def heartbeats_at_once(server: Server, count: int, threads: int = 4) -> list[tup
 
 @pytest.mark.parametrize("config", CONFIGURATIONS, ids=config_id)
 def test_async_checks_pass_under_gunicorn(
-    config: tuple[str, bool], free_port: int, tmp_path: Path
+    config: tuple[str, bool], gunicorn_service: Callable[..., AppServer]
 ) -> None:
     """Two async checks and a logging one pass under each worker class, with and without
     --preload (plus a heartbeat in the master before the fork); a check's log line carries
     the heartbeat request's id."""
-    worker_class, preload = config
+    _, preload = config
     env = {"E2E_CHECK_TIMEOUT": "3", "E2E_PREFORK_HEARTBEAT": "1" if preload else "0"}
-    command = gunicorn_command(free_port, worker_class, preload)
-    with serve(command, free_port, tmp_path, env) as server:
-        one_by_one = [heartbeats_at_once(server, 1, threads=1)[0] for _ in range(4)]
-        answered = one_by_one + heartbeats_at_once(server, 12)
+    server = start_checks_service(gunicorn_service, config, env)
+    one_by_one = [heartbeats_at_once(server, 1, threads=1)[0] for _ in range(4)]
+    answered = one_by_one + heartbeats_at_once(server, 12)
     for _, answer in answered:
         assert answer.status == 200, answer.body
         assert answer.json()["checks"] == {
@@ -190,7 +94,7 @@ def test_async_checks_pass_under_gunicorn(
         }
         # Well within the 3 s timeout: no heartbeat waits for threads it will never get.
         assert answer.seconds < 2.5, answer.seconds
-    check_lines = [r for r in server.stdout_records() if r.get("Type") == "e2e.checks"]
+    check_lines = [r for r in server.log_records(LOGGER) if r.get("Type") == "e2e.checks"]
     # Only the start-up heartbeat, in the master before the fork, has no request.
     startup = [line for line in check_lines if line["Fields"].get("rid") is None]
     assert [line["Pid"] for line in startup] == ([server.process.pid] if preload else [])
@@ -201,10 +105,12 @@ def test_async_checks_pass_under_gunicorn(
     assert "asyncio.run() cannot be called" not in server.stderr()
 
 
-def test_async_checks_pass_under_flask_run(free_port: int, tmp_path: Path) -> None:
+def test_async_checks_pass_under_flask_run(
+    free_port: int, start_server: Callable[..., AppServer]
+) -> None:
     """The same heartbeat under Flask's development server (threaded)."""
-    with serve(flask_run_command(free_port), free_port, tmp_path, {}) as server:
-        answered = heartbeats_at_once(server, 8)
+    server = start_server(flask_run_command(APP_FILE, free_port), free_port)
+    answered = heartbeats_at_once(server, 8)
     for rid, answer in answered:
         assert answer.status == 200, (rid, answer.body)
         assert answer.json()["checks"]["second_async"] == "info"
@@ -222,12 +128,12 @@ class Phase:
     statuses: Counter[int] = field(default_factory=Counter)
     slowest: float = 0.0
 
-    def record(self, answer: Answer) -> None:
+    def record(self, answer: Exchange) -> None:
         self.statuses[answer.status] += 1
         self.slowest = max(self.slowest, answer.seconds)
 
 
-def poll(server: Server, phase: Phase, seconds: float = PHASE_SECONDS) -> Phase:
+def poll(server: AppServer, phase: Phase, seconds: float = PHASE_SECONDS) -> Phase:
     """Heartbeats from two threads for ``seconds``; bounded in time and count."""
     deadline = time.monotonic() + seconds
 
@@ -248,7 +154,7 @@ def poll(server: Server, phase: Phase, seconds: float = PHASE_SECONDS) -> Phase:
     return phase
 
 
-def settle(server: Server, seconds: float = 10) -> bool:
+def settle(server: AppServer, seconds: float = 10) -> bool:
     """Wait until a heartbeat passes again (a backend came back)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -269,8 +175,7 @@ FIGURES = os.environ.get("DOCKERFLOW_E2E_FIGURES", "") not in ("", "0")
 )
 def test_heartbeat_figures_under_faults(
     config: tuple[str, bool],
-    free_port: int,
-    tmp_path: Path,
+    gunicorn_service: Callable[..., AppServer],
     postgres_url: str,
     redis_server_executable: str,
     capsys: pytest.CaptureFixture[str],
@@ -296,31 +201,30 @@ def test_heartbeat_figures_under_faults(
     }
     phases: list[Phase] = []
     try:
-        with serve(
-            gunicorn_command(free_port, worker_class, preload), free_port, tmp_path, env
-        ) as server:
-            phases.append(poll(server, Phase("healthy")))
-            for backend, down, up in (
-                ("Redis", redis_server.stop, redis_server.start),
-                ("Redis", redis_server.stall, redis_server.resume),
-                ("PostgreSQL", proxy.stop, proxy.start),
-                ("PostgreSQL", proxy.stall, proxy.resume),
-            ):
-                fault = "stopped" if down in (redis_server.stop, proxy.stop) else "stalled"
-                down()
-                reason = server.get("/__heartbeat__", timeout=10).json()["details"]
-                phases.append(poll(server, Phase(f"{backend} {fault}")))
-                up()
-                assert settle(server), f"no passing heartbeat after {backend} {fault} ended"
-                assert_reason_names_the_backend(reason, backend, fault)
-            phases.append(poll(server, Phase("healthy again")))
-            stderr = server.stderr()
+        server = start_checks_service(gunicorn_service, config, env)
+        phases.append(poll(server, Phase("healthy")))
+        for backend, down, up in (
+            ("Redis", redis_server.stop, redis_server.start),
+            ("Redis", redis_server.stall, redis_server.resume),
+            ("PostgreSQL", proxy.stop, proxy.start),
+            ("PostgreSQL", proxy.stall, proxy.resume),
+        ):
+            fault = "stopped" if down in (redis_server.stop, proxy.stop) else "stalled"
+            down()
+            reason = server.get("/__heartbeat__", timeout=10).json()["details"]
+            phases.append(poll(server, Phase(f"{backend} {fault}")))
+            up()
+            assert settle(server), f"no passing heartbeat after {backend} {fault} ended"
+            assert_reason_names_the_backend(reason, backend, fault)
+        phases.append(poll(server, Phase("healthy again")))
+        server.stop()
+        stderr = server.stderr()
     finally:
         redis_server.stop()
         proxy.stop()
 
     with capsys.disabled():
-        print(f"\n{config_id(config)} (check timeout {CHECK_TIMEOUT:g} s, 2 workers)")
+        print(f"\n{config_id(config)} (check timeout {CHECK_TIMEOUT:g} s, {WORKERS} workers)")
         for phase in phases:
             codes = ", ".join(f"{code}: {n}" for code, n in sorted(phase.statuses.items()))
             print(f"  {phase.name:<18} {codes:<20} slowest {phase.slowest:.3f} s")

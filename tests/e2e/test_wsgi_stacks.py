@@ -13,6 +13,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
+LOGGER = "e2e-service"  # the mozlog Logger of every stdout line
 APP = "stacks:app"
 
 
@@ -23,7 +24,7 @@ def fields_of(records: list[dict[str, Any]], type_: str) -> list[dict[str, Any]]
 def test_a_streamed_body_is_logged_with_its_request_id(gunicorn_service: Any) -> None:
     service = gunicorn_service(app=APP)
     exchange = service.get("/stream", headers={"X-Request-ID": "e2e-stream"})
-    records = service.log_records()
+    records = service.log_records(LOGGER)
 
     assert (exchange.status, exchange.body) == (200, b"0\n1\n2\n")
     assert exchange.request_id == "e2e-stream"
@@ -39,7 +40,7 @@ def test_a_streamed_body_is_logged_with_its_request_id(gunicorn_service: Any) ->
 def test_a_dispatched_wsgi_app_is_logged_with_its_full_path(gunicorn_service: Any) -> None:
     service = gunicorn_service(app=APP)
     exchange = service.get("/metrics/extra", headers={"X-Request-ID": "e2e-metrics"})
-    records = service.log_records()
+    records = service.log_records(LOGGER)
 
     assert (exchange.status, exchange.body) == (200, b"metrics at /metrics/extra")
     assert exchange.request_id == "e2e-metrics"
@@ -50,7 +51,7 @@ def test_a_dispatched_wsgi_app_is_logged_with_its_full_path(gunicorn_service: An
 def test_a_dispatched_dockerflow_app_shares_the_request_id(gunicorn_service: Any) -> None:
     service = gunicorn_service(app=APP)
     exchange = service.get("/inner/where")
-    records = service.log_records()
+    records = service.log_records(LOGGER)
 
     request_id = exchange.request_id
     assert exchange.status == 200
@@ -69,7 +70,7 @@ def test_proxy_fix_leaves_the_proxy_in_the_address_chain(gunicorn_service: Any) 
     """The client is what ProxyFix says; the chain is the forwarded client, then the peer."""
     service = gunicorn_service(app=APP)
     exchange = service.get("/who", headers={"X-Forwarded-For": "203.0.113.9"})
-    records = service.log_records()
+    records = service.log_records(LOGGER)
 
     assert exchange.json() == {"remote_addr": "203.0.113.9"}
     (summary,) = [f for f in fields_of(records, "request.summary") if f["path"] == "/who"]

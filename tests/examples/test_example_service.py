@@ -14,20 +14,17 @@ import os
 import re
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from testing_support.app_servers import MOZLOG_KEYS, AppServer, serve
+from testing_support.servers import find_free_port
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,38 +43,15 @@ VERSION = {
 }
 API_TOKEN = "t0ken-for-alice"
 STARTUP_TIMEOUT = 60.0
-MOZLOG_KEYS = {"Timestamp", "Type", "Logger", "Hostname", "EnvVersion", "Severity", "Pid", "Fields"}
 
 
 @dataclass
-class Response:
-    status: int
-    headers: Message
-    body: bytes
+class Example:
+    """The copy of the example, the environment it runs with, and its gunicorn."""
 
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Server:
-    base_url: str
     root: Path
-    stdout: Path
     environ: dict[str, str]
-
-    def request(self, path: str, **kwargs: Any) -> Response:
-        request = urllib.request.Request(self.base_url + path, **kwargs)
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                return Response(response.status, response.headers, response.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return Response(error.code, error.headers, error.read())
-
-    def log_records(self) -> list[dict[str, Any]]:
-        lines = self.stdout.read_text().splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+    server: AppServer
 
 
 def serve_commands() -> list[str]:
@@ -93,12 +67,6 @@ def as_argv(command: str) -> tuple[list[str], bool]:
     argv = shlex.split(command[2:] if ignore_errors else command)
     assert argv[0] in ("flask", "gunicorn"), f"unexpected serve command: {command}"
     return [sys.executable, "-m", *argv], ignore_errors
-
-
-def unused_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def server_environ(root: Path, port: int) -> dict[str, str]:
@@ -124,34 +92,8 @@ def server_environ(root: Path, port: int) -> dict[str, str]:
     return environ
 
 
-def wait_until_serving(process: subprocess.Popen[bytes], port: int, stdout: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{stdout.read_text()}")
-        try:
-            url = f"http://127.0.0.1:{port}/__lbheartbeat__"
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer within {STARTUP_TIMEOUT}s:\n{stdout.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Example]:
     """The example served by the README's command line, on a free port."""
     root = tmp_path_factory.mktemp("repo")
     shutil.copytree(
@@ -159,9 +101,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         root / "examples" / "service",
         ignore=shutil.ignore_patterns("instance", "version.json", "__pycache__", "*.whl"),
     )
-    port = unused_port()
+    port = find_free_port()
     environ = server_environ(root, port)
-    *setup, serve = [as_argv(command) for command in serve_commands()]
+    *setup, serve_argv = [as_argv(command) for command in serve_commands()]
     outputs = []
     for argv, ignore_errors in setup:
         completed = subprocess.run(
@@ -169,35 +111,35 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
         outputs.append(completed.stdout + completed.stderr)
         assert ignore_errors or completed.returncode == 0, outputs[-1]
-    stdout = root / "stdout.log"
-    with stdout.open("wb") as sink:
-        process = subprocess.Popen(
-            serve[0], cwd=root, env=environ, stdout=sink, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_until_serving(process, port, stdout)
-        yield Server(f"http://127.0.0.1:{port}", root, stdout, environ)
-    finally:
-        stop(process)
+    # stderr into the same file: every line gunicorn and the app write must be mozlog
+    with serve(
+        serve_argv[0],
+        port,
+        stdout_path=root / "stdout.log",
+        cwd=root,
+        env=environ,
+        start_timeout=STARTUP_TIMEOUT,
+    ) as server:
+        yield Example(root, environ, server)
 
 
-def test_serve_script_writes_version_and_applies_migrations(server: Server):
+def test_serve_script_writes_version_and_applies_migrations(example: Example):
     """The setup commands leave version.json and a migrated SQLite file in the example."""
-    service = server.root / "examples" / "service"
+    service = example.root / "examples" / "service"
     assert json.loads((service / "version.json").read_text()) == VERSION
     assert (service / "instance" / "service.sqlite").stat().st_size > 0
 
 
-def test_version_endpoint_serves_the_built_version(server: Server):
+def test_version_endpoint_serves_the_built_version(example: Example):
     """/__version__ serves what `flask dockerflow version --write` built."""
-    response = server.request("/__version__")
+    response = example.server.get("/__version__")
     assert response.status == 200
     assert response.json() == VERSION
 
 
-def test_heartbeat_is_healthy_with_database_and_migrations(server: Server):
+def test_heartbeat_is_healthy_with_database_and_migrations(example: Example):
     """/__heartbeat__ runs the database, migration and custom checks and passes."""
-    response = server.request("/__heartbeat__")
+    response = example.server.get("/__heartbeat__")
     assert response.status == 200, response.body
     body = response.json()
     assert body["status"] in ("ok", "warning")  # warning only if the disk is nearly full
@@ -208,20 +150,20 @@ def test_heartbeat_is_healthy_with_database_and_migrations(server: Server):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_lbheartbeat_answers(server: Server):
+def test_lbheartbeat_answers(example: Example):
     """/__lbheartbeat__ answers 200 and is never cached."""
-    response = server.request("/__lbheartbeat__")
+    response = example.server.get("/__lbheartbeat__")
     assert response.status == 200
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_hashed_static_file_is_cached_for_years(server: Server):
+def test_hashed_static_file_is_cached_for_years(example: Example):
     """The stylesheet linked from the page has a hashed name and far-future caching."""
-    page = server.request("/")
+    page = example.server.get("/")
     assert page.status == 200
     match = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page.body.decode())
     assert match, page.body
-    css = server.request(match.group(1))
+    css = example.server.get(match.group(1))
     assert css.status == 200
     cache_control = css.headers["Cache-Control"]
     assert "immutable" in cache_control
@@ -229,9 +171,9 @@ def test_hashed_static_file_is_cached_for_years(server: Server):
     assert max_age >= 365 * 24 * 3600
 
 
-def test_unhashed_static_file_is_cached_briefly(server: Server):
+def test_unhashed_static_file_is_cached_briefly(example: Example):
     """A file without a hash in its name is not marked immutable."""
-    response = server.request("/static/robots.txt")
+    response = example.server.get("/static/robots.txt")
     assert response.status == 200
     assert b"User-agent" in response.body
     cache_control = response.headers["Cache-Control"]
@@ -248,23 +190,23 @@ def test_hashed_static_file_name_matches_its_content():
     assert css.name == f"site.{digest}.css"
 
 
-def test_api_and_request_summary_logs(server: Server):
+def test_api_and_request_summary_logs(example: Example):
     """A request's request.summary line is mozlog JSON carrying its rid and uid."""
     request_id = "e2e-note-request-1"
-    response = server.request(
+    response = example.server.request(
+        "POST",
         "/api/notes",
-        data=json.dumps({"text": "hello from the e2e test"}).encode(),
         headers={
             "Content-Type": "application/json",
             "Authorization": f"Bearer {API_TOKEN}",
             "X-Request-ID": request_id,
         },
-        method="POST",
+        body=json.dumps({"text": "hello from the e2e test"}).encode(),
     )
     assert response.status == 201, response.body
     assert response.json()["author"] == "alice"
     assert response.headers["X-Request-ID"] == request_id
-    notes = server.request("/api/notes").json()
+    notes = example.server.get("/api/notes").json()
     assert "hello from the e2e test" in [note["text"] for note in notes]
 
     summaries = []
@@ -272,7 +214,7 @@ def test_api_and_request_summary_logs(server: Server):
     while not summaries and time.monotonic() < deadline:
         summaries = [
             record
-            for record in server.log_records()
+            for record in example.server.stdout_records()
             if record["Type"] == "request.summary" and record["Fields"].get("rid") == request_id
         ]
         time.sleep(0.1)
@@ -284,14 +226,14 @@ def test_api_and_request_summary_logs(server: Server):
     assert fields["uid"] == "alice"
     assert summaries[0]["Logger"] == "example-service"
     # the app's own log line of that request carries the same request id
-    added = [r for r in server.log_records() if r["Fields"].get("msg") == "note added"]
+    added = [r for r in example.server.stdout_records() if r["Fields"].get("msg") == "note added"]
     assert [r["Fields"]["rid"] for r in added] == [request_id]
 
 
-def test_every_stdout_line_is_mozlog(server: Server):
+def test_every_stdout_line_is_mozlog(example: Example):
     """gunicorn's and the app's lines on stdout are all mozlog JSON objects."""
-    server.request("/__lbheartbeat__")
-    records = server.log_records()  # raises if a line is not JSON
+    example.server.get("/__lbheartbeat__")
+    records = example.server.stdout_records()  # fails if a line is not JSON
     assert records
     for record in records:
         assert set(record) >= MOZLOG_KEYS, record
@@ -302,7 +244,7 @@ def test_every_stdout_line_is_mozlog(server: Server):
     assert "request.summary" in types
 
 
-def run_heartbeat_command(server: Server, **env: str) -> subprocess.CompletedProcess[str]:
+def run_heartbeat_command(example: Example, **env: str) -> subprocess.CompletedProcess[str]:
     """The image's HEALTHCHECK command, run against the example from its copy."""
     return subprocess.run(
         [
@@ -314,8 +256,8 @@ def run_heartbeat_command(server: Server, **env: str) -> subprocess.CompletedPro
             "dockerflow",
             "heartbeat",
         ],
-        cwd=server.root,
-        env={**server.environ, **env},
+        cwd=example.root,
+        env={**example.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -323,19 +265,19 @@ def run_heartbeat_command(server: Server, **env: str) -> subprocess.CompletedPro
     )
 
 
-def test_healthcheck_command_passes(server: Server):
+def test_healthcheck_command_passes(example: Example):
     """`flask dockerflow heartbeat` exits 0 and prints the heartbeat body."""
-    completed = run_heartbeat_command(server)
+    completed = run_heartbeat_command(example)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     body = json.loads(completed.stdout.splitlines()[-1])
     assert body["status"] in ("ok", "warning")
     assert "disk_space" in body["checks"]
 
 
-def test_healthcheck_command_fails_when_the_database_is_down(server: Server):
+def test_healthcheck_command_fails_when_the_database_is_down(example: Example):
     """With the database unreachable the command exits 1 and says which check failed."""
     completed = run_heartbeat_command(
-        server, DATABASE_URL=f"postgresql://postgres:hunter2@127.0.0.1:{unused_port()}/test"
+        example, DATABASE_URL=f"postgresql://postgres:hunter2@127.0.0.1:{find_free_port()}/test"
     )
     assert completed.returncode == 1, completed.stdout + completed.stderr
     body = json.loads(completed.stdout.splitlines()[-1])

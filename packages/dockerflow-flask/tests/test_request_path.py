@@ -15,6 +15,7 @@ from werkzeug.test import EnvironBuilder
 
 from dockerflow.flask import Dockerflow
 from dockerflow.logging import RequestIdLogFilter
+from testing_support.wsgi import call_wsgi_for_status_line
 
 Records = Callable[[], "list[logging.LogRecord]"]
 
@@ -38,25 +39,10 @@ def app_records() -> Iterator[list[logging.LogRecord]]:
     logger.setLevel(logging.NOTSET)
 
 
-def call_wsgi(app: Any, path: str, **environ: Any) -> tuple[str, dict[str, str], bytes]:
-    """Call ``app`` as a WSGI server does: iterate the body, then close it."""
+def call_wsgi_at(app: Any, path: str, **environ: Any) -> tuple[str, dict[str, str], bytes]:
+    """Call ``app`` at ``path`` as a WSGI server does; ``environ`` keys go over werkzeug's."""
     builder = EnvironBuilder(path=path, headers=environ.pop("headers", None))
-    wsgi_environ = builder.get_environ()
-    wsgi_environ.update(environ)
-    sent: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        sent.update(status=status, headers=dict(headers))
-        return lambda data: None
-
-    body = app(wsgi_environ, start_response)
-    try:
-        data = b"".join(body)
-    finally:
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-    return sent["status"], sent["headers"], data
+    return call_wsgi_for_status_line(app, {**builder.get_environ(), **environ})
 
 
 @pytest.mark.parametrize("with_context", [False, True], ids=["generator", "stream_with_context"])
@@ -81,7 +67,7 @@ def test_records_logged_while_the_body_streams_carry_the_request_id(
         return Response(stream_with_context(chunks()) if with_context else chunks())
 
     Dockerflow(app)
-    status, _, body = call_wsgi(app, "/stream", headers={"X-Request-ID": "streamed"})
+    status, _, body = call_wsgi_at(app, "/stream", headers={"X-Request-ID": "streamed"})
 
     assert (status, body) == ("200 OK", b"0\n1\n2\n")
     messages = [(record.getMessage(), record.rid) for record in app_records]  # type: ignore[attr-defined]
@@ -99,7 +85,7 @@ def test_the_request_id_is_reset_once_the_body_is_closed(app: Flask) -> None:
         return Response(iter(["a", "b"]))
 
     Dockerflow(app)
-    call_wsgi(app, "/stream", headers={"X-Request-ID": "gone-after"})
+    call_wsgi_at(app, "/stream", headers={"X-Request-ID": "gone-after"})
 
     assert request_id_context.get() is None
 
@@ -114,7 +100,7 @@ def test_a_dispatched_path_is_logged_as_it_arrived(app: Flask, summary_records: 
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/metrics": metrics})  # type: ignore[method-assign]
     Dockerflow(app)
 
-    status, headers, body = call_wsgi(app, "/metrics/extra", headers={"X-Request-ID": "m-1"})
+    status, headers, body = call_wsgi_at(app, "/metrics/extra", headers={"X-Request-ID": "m-1"})
 
     assert (status, body, headers["X-Request-ID"]) == ("200 OK", b"/metrics|/extra", "m-1")
     (record,) = summary_records()
@@ -138,7 +124,7 @@ def test_the_address_chain_ends_with_the_real_peer_behind_proxy_fix(
         Dockerflow(app)
         app.wsgi_app = ProxyFix(app.wsgi_app)  # type: ignore[method-assign]
 
-    _, _, body = call_wsgi(
+    _, _, body = call_wsgi_at(
         app, "/who", headers={"X-Forwarded-For": "203.0.113.9"}, REMOTE_ADDR="10.0.0.2"
     )
 
@@ -162,7 +148,7 @@ def test_an_app_dispatched_inside_another_shares_its_request_id(
     outer.wsgi_app = DispatcherMiddleware(outer.wsgi_app, {"/inner": inner})  # type: ignore[method-assign]
     Dockerflow(outer)
 
-    _, headers, body = call_wsgi(outer, "/inner/where")
+    _, headers, body = call_wsgi_at(outer, "/inner/where")
 
     request_id = headers["X-Request-ID"]
     assert body.decode() == request_id

@@ -26,34 +26,15 @@ if os.environ.get("E2E_GEVENT_PATCH") == "1":
 
 import asyncio
 import logging
-from logging.config import dictConfig
 from typing import Any
 
+from e2e_logging import configure_logging
 from flask import Flask
 
 from dockerflow.checks import Info
 from dockerflow.flask import Dockerflow
 
-dictConfig(
-    {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
-        "formatters": {
-            "mozlog": {"()": "dockerflow.logging.JsonLogFormatter", "logger_name": "e2e-checks"}
-        },
-        "handlers": {
-            "stdout": {
-                "class": "logging.StreamHandler",
-                "stream": "ext://sys.stdout",
-                "formatter": "mozlog",
-                "filters": ["request_id"],
-            }
-        },
-        "loggers": {"request.summary": {"handlers": [], "propagate": False}},
-        "root": {"handlers": ["stdout"], "level": "INFO"},
-    }
-)
+configure_logging("e2e-checks", log_summaries=False)
 
 check_logger = logging.getLogger("e2e.checks")
 

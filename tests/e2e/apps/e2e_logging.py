@@ -5,8 +5,8 @@ from __future__ import annotations
 from logging.config import dictConfig
 
 
-def configure_logging(logger_name: str = "e2e-service") -> None:
-    """``request.summary`` and every other record as one mozlog line on stdout."""
+def configure_logging(logger_name: str = "e2e-service", log_summaries: bool = True) -> None:
+    """Every record as one mozlog line on stdout; ``request.summary`` too if ``log_summaries``."""
     dictConfig(
         {
             "version": 1,
@@ -25,7 +25,11 @@ def configure_logging(logger_name: str = "e2e-service") -> None:
                 }
             },
             "loggers": {
-                "request.summary": {"handlers": ["stdout"], "level": "INFO", "propagate": False}
+                "request.summary": {
+                    "handlers": ["stdout"] if log_summaries else [],
+                    "level": "INFO",
+                    "propagate": False,
+                }
             },
             "root": {"handlers": ["stdout"], "level": "INFO"},
         }
