@@ -86,7 +86,10 @@ def test_health_endpoints_answer_under_gunicorn(gunicorn_service: Any) -> None:
 
     heartbeat = service.get("/__heartbeat__")
     assert heartbeat.status == 200
-    assert heartbeat.json() == {
+    body = heartbeat.json()
+    duration = body["details"]["e2e_cache"]["duration_ms"]
+    assert isinstance(duration, float)
+    assert body == {
         "status": "warning",
         "checks": {"e2e_backend": "ok", "e2e_cache": "warning"},
         "details": {
@@ -94,6 +97,7 @@ def test_health_endpoints_answer_under_gunicorn(gunicorn_service: Any) -> None:
                 "status": "warning",
                 "level": 30,
                 "messages": {"e2e.W001": "e2e cache is cold"},
+                "duration_ms": duration,
             }
         },
     }
@@ -192,6 +196,7 @@ def test_failing_heartbeat_returns_500_under_gunicorn(gunicorn_service: Any) -> 
     payload = heartbeat.json()
     assert payload["status"] == "error"
     assert payload["checks"] == {"e2e_backend": "error", "e2e_cache": "warning"}
+    assert isinstance(payload["details"]["e2e_backend"].pop("duration_ms"), float)
     assert payload["details"]["e2e_backend"] == {
         "status": "error",
         "level": 40,
@@ -201,7 +206,15 @@ def test_failing_heartbeat_returns_500_under_gunicorn(gunicorn_service: Any) -> 
     assert service.request("HEAD", "/__heartbeat__").status == 500
     assert service.get("/__lbheartbeat__").status == 200
 
-    summaries_by_request_id(service, service.log_records(LOGGER))
+    records = service.log_records(LOGGER)
+    summaries_by_request_id(service, records)
+    # One dockerflow.heartbeat record per heartbeat answered (GET and HEAD), at ERROR.
+    heartbeats = records_of(records, "dockerflow.heartbeat")
+    assert [record["Severity"] for record in heartbeats] == [SEVERITY_ERROR] * 2
+    fields = heartbeats[0]["Fields"]
+    assert (fields["status"], fields["cached"]) == ("error", False)
+    assert fields["checks"]["e2e_backend"]["status"] == "error"
+    assert isinstance(fields["checks"]["e2e_backend"]["duration_ms"], float)
 
 
 def test_request_id_never_leaks_between_requests_with_two_workers(

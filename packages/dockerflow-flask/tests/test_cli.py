@@ -450,6 +450,8 @@ def test_process_heartbeat_fails(service_dir):
     body = json.loads(completed.stdout)
     assert body["status"] == "error"
     assert body["details"]["backing_service"]["messages"] == {"svc.E001": "backing service is down"}
+    # Without logging set up, the failed heartbeat's record reaches stderr (logging's last resort).
+    assert "Heartbeat failed: error in " in completed.stderr
 
 
 def test_process_version_write_then_print(service_dir):

@@ -31,7 +31,10 @@ def test_heartbeat_payload_lists_every_check_and_details_only_above_ok(app: Flas
     response = app.test_client().get("/__heartbeat__")
 
     assert response.status_code == 200
-    assert response.get_json() == {
+    body = response.get_json()
+    duration = body["details"]["shaky"]["duration_ms"]
+    assert isinstance(duration, float)
+    assert body == {
         "status": "warning",
         "checks": {"fine": "ok", "shaky": "warning"},
         "details": {
@@ -40,6 +43,7 @@ def test_heartbeat_payload_lists_every_check_and_details_only_above_ok(app: Flas
                 "level": 30,
                 "messages": {"acme.W001": "slow storage"},
                 "hints": {"acme.W001": "look at it"},
+                "duration_ms": duration,
             }
         },
     }

@@ -8,6 +8,7 @@ checks live in :mod:`dockerflow.checks.sqlalchemy`,
 from __future__ import annotations
 
 from ._coroutines import is_async_check
+from ._heartbeat import log_heartbeat
 from ._masking import mask_credentials
 from ._results import ChecksResults
 from ._runner import (
@@ -64,6 +65,7 @@ __all__ = [
     "get_checks",
     "is_async_check",
     "level_to_text",
+    "log_heartbeat",
     "mask_credentials",
     "register",
     "register_partial",

@@ -9,6 +9,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockerflow import health
+
 from ._masking import masked_exc_info
 from .messages import CheckMessage, level_to_text
 
@@ -25,20 +27,36 @@ class ChecksResults:
     ``statuses`` maps every check name to its status text; ``details`` holds,
     for each check above ok only, ``{"status", "level", "messages"}`` plus
     ``"hints"`` when a message has a hint; ``level`` is the highest level.
+    These three are python-dockerflow's, in its order; the others have
+    defaults, so ``ChecksResults(details, statuses, level)`` still works.
     """
 
     details: dict[str, dict[str, Any]]
     statuses: dict[str, str]
     level: int
+    durations_ms: dict[str, float] = field(default_factory=dict)
+    """How long each check ran, in milliseconds, by check name (every check).
+
+    A check that timed out ran until the runner gave up on it; one still
+    running from an earlier run, as long as it has been running.
+    """
+    total_ms: float = 0.0
+    """How long the call that returned these results took, in milliseconds."""
+    cached: bool = False
+    """True when the call reused another call's run (``cache_ttl``); the
+    ``durations_ms`` are then those of that run."""
 
 
 @dataclass
 class CheckOutcome:
-    """The messages of one check, and the exception it raised if it did."""
+    """The messages of one check, how long it ran, and the exception it raised if it did."""
 
     name: str
     messages: list[CheckMessage]
     exception: BaseException | None = field(default=None, repr=False)
+    duration_ms: float = 0.0
+    timed_out: bool = False
+    """The runner gave up waiting for it (its duration is the time until then)."""
 
 
 def message_keys(name: str, messages: Iterable[CheckMessage]) -> list[str]:
@@ -61,7 +79,9 @@ def message_keys(name: str, messages: Iterable[CheckMessage]) -> list[str]:
 
 
 def build_results(
-    outcomes: Iterable[CheckOutcome], silenced_check_ids: AbstractSet[str] = frozenset()
+    outcomes: Iterable[CheckOutcome],
+    silenced_check_ids: AbstractSet[str] = frozenset(),
+    timeout: float | None = None,
 ) -> ChecksResults:
     """Aggregate ``outcomes`` and log each message that is not silenced.
 
@@ -72,9 +92,16 @@ def build_results(
     raised carries its traceback, credentials masked. Messages whose id is in
     ``silenced_check_ids`` are dropped, and not logged. A ``msg`` or ``hint``
     that cannot be written as JSON is replaced by its ``str()``.
+
+    With a ``timeout`` (seconds), a check that finished but ran over half of
+    it is logged there too, at WARNING, as
+    ``"dockerflow.health.check_slow: Check <name> took <n> ms, ..."`` with
+    the extra fields ``check``, ``check_id`` and ``duration_ms``, unless that
+    id is silenced.
     """
     details: dict[str, dict[str, Any]] = {}
     statuses: dict[str, str] = {}
+    durations: dict[str, float] = {}
     max_level = 0
     for outcome in outcomes:
         kept = [
@@ -93,6 +120,14 @@ def build_results(
                 exc_info=exc_info,
                 extra={"check": outcome.name, "check_id": message.id},
             )
+        durations[outcome.name] = outcome.duration_ms
+        if (
+            timeout is not None
+            and not outcome.timed_out
+            and outcome.duration_ms > timeout * 1000 / 2
+            and health.WARNING_CHECK_SLOW not in silenced_check_ids
+        ):
+            _log_slow(outcome, timeout)
         level = max([0, *(message.level for message in kept)])
         statuses[outcome.name] = level_to_text(level)
         max_level = max(max_level, level)
@@ -109,7 +144,24 @@ def build_results(
             if hints:
                 detail["hints"] = hints
             details[outcome.name] = detail
-    return ChecksResults(details=details, statuses=statuses, level=max_level)
+    return ChecksResults(
+        details=details, statuses=statuses, level=max_level, durations_ms=durations
+    )
+
+
+def _log_slow(outcome: CheckOutcome, timeout: float) -> None:
+    logger.warning(
+        "%s: Check %s took %.0f ms, over half its timeout of %gs",
+        health.WARNING_CHECK_SLOW,
+        outcome.name,
+        outcome.duration_ms,
+        timeout,
+        extra={
+            "check": outcome.name,
+            "check_id": health.WARNING_CHECK_SLOW,
+            "duration_ms": outcome.duration_ms,
+        },
+    )
 
 
 def json_safe(value: Any) -> Any:

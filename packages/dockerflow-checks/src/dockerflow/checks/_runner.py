@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import inspect
 import math
 import os
@@ -73,8 +74,19 @@ def _outcome_of_exception(name: str, exc: BaseException) -> CheckOutcome:
     return CheckOutcome(name, [Error(message, id=health.ERROR_CHECK_EXCEPTION)], exception=exc)
 
 
-def _timed_out(name: str, message: str) -> CheckOutcome:
-    return CheckOutcome(name, [Error(message, id=health.ERROR_CHECK_TIMEOUT)])
+def _timed_out(name: str, message: str, since: float) -> CheckOutcome:
+    """The outcome of a check given up on now, running since the monotonic time ``since``."""
+    return CheckOutcome(
+        name,
+        [Error(message, id=health.ERROR_CHECK_TIMEOUT)],
+        duration_ms=_ms_since(since),
+        timed_out=True,
+    )
+
+
+def _ms_since(start: float) -> float:
+    """Milliseconds from the monotonic time ``start`` until now, to a tenth."""
+    return round((time.monotonic() - start) * 1000, 1)
 
 
 def _waiting_text(context: contextvars.Context) -> str:
@@ -83,22 +95,26 @@ def _waiting_text(context: contextvars.Context) -> str:
 
 
 def _call_in_thread(name: str, func: CheckFunction, deadline: float) -> CheckOutcome:
-    """Run one check to completion in a check thread; never raises.
+    """Run one check to completion in a check thread, timing it there; never raises.
 
     Any exception the check raises is its outcome, ``SystemExit``,
     ``KeyboardInterrupt`` and ``asyncio.CancelledError`` included: raised by
     the check's own code on a check thread, they cannot mean that the process
     should stop, and the heartbeat still answers.
     """
+    started = time.monotonic()
     try:
         result = func()
         if inspect.isawaitable(result):
             result = run_to_completion(result, deadline - time.monotonic())
-        return _outcome_of(name, result)
+        outcome = _outcome_of(name, result)
     except BaseException as exc:
         if isinstance(exc, asyncio.TimeoutError) and time.monotonic() >= deadline:
-            return _timed_out(name, f"Check {name} did not finish in time and was cancelled")
-        return _outcome_of_exception(name, exc)
+            message = f"Check {name} did not finish in time and was cancelled"
+            return _timed_out(name, message, since=started)
+        outcome = _outcome_of_exception(name, exc)
+    outcome.duration_ms = _ms_since(started)
+    return outcome
 
 
 class _Running:
@@ -128,6 +144,11 @@ class CheckRunner:
     check; a concurrent caller arriving within its timeout shares its run.
     With ``cache_ttl`` > 0, concurrent callers of :meth:`run` share one run
     and its results are reused for ``cache_ttl`` seconds after it ends.
+
+    Each check is timed in its own thread, with a monotonic clock
+    (``ChecksResults.durations_ms``); one that finishes after more than half
+    of ``timeout`` is logged at WARNING on ``dockerflow.checks.registry``
+    (id ``dockerflow.health.check_slow``).
 
     Each check runs in a copy of the caller's context (:mod:`contextvars`),
     so what it logs carries the caller's request id. Every runner of a
@@ -159,14 +180,29 @@ class CheckRunner:
         return f"<CheckRunner timeout={self.timeout} cache_ttl={self.cache_ttl}>"
 
     def run(self, checks: Checks, silenced_check_ids: Iterable[str] = ()) -> ChecksResults:
-        """Run ``checks`` (a mapping or ``(name, callable)`` pairs) and aggregate them."""
+        """Run ``checks`` (a mapping or ``(name, callable)`` pairs) and aggregate them.
+
+        Results reused from another call's run have ``cached`` set, and that
+        run's ``durations_ms``; nothing is logged again for them.
+        """
+        started = time.monotonic()
         pairs = _pairs(checks)
         silenced = frozenset(silenced_check_ids or ())
         cache = self._cache
         if cache is None:
-            return self._run(pairs, silenced)
+            return self._run(pairs, silenced, started)
         key = (tuple((name, id(func)) for name, func in pairs), silenced)
-        return cache.get(key, lambda: self._run(pairs, silenced))
+        ran_here: list[bool] = []
+
+        def run_here() -> ChecksResults:
+            ran_here.append(True)
+            return self._run(pairs, silenced, started)
+
+        results = cache.get(key, run_here)
+        if ran_here:
+            return results
+        # The cached object is shared: this caller gets a copy of its own.
+        return dataclasses.replace(results, cached=True, total_ms=_ms_since(started))
 
     async def run_async(
         self, checks: Checks, silenced_check_ids: Iterable[str] = ()
@@ -179,17 +215,20 @@ class CheckRunner:
         ``KeyboardInterrupt`` here lets it through, as asyncio does: on the
         caller's own thread it may be a real interrupt.
         """
+        started = time.monotonic()
         pairs = _pairs(checks)
         silenced = frozenset(silenced_check_ids or ())
-        deadline = time.monotonic() + self.timeout
+        deadline = started + self.timeout
         slots: list[CheckOutcome | asyncio.Future[CheckOutcome]] = []
         for name, func in pairs:
             if is_async_check(func):
                 slots.append(asyncio.ensure_future(_call_on_loop(name, func)))
             else:
-                started = self._start(name, func, deadline)
+                submitted = self._start(name, func, deadline)
                 slots.append(
-                    started if isinstance(started, CheckOutcome) else asyncio.wrap_future(started)
+                    submitted
+                    if isinstance(submitted, CheckOutcome)
+                    else asyncio.wrap_future(submitted)
                 )
         waiting = [slot for slot in slots if isinstance(slot, asyncio.Future)]
         done: set[asyncio.Future[CheckOutcome]] = set()
@@ -205,48 +244,56 @@ class CheckRunner:
             if isinstance(slot, CheckOutcome):
                 outcomes.append(slot)
             elif slot not in done:
-                outcomes.append(
-                    _timed_out(name, f"Check {name} did not finish within {self.timeout:g}s")
-                )
+                message = f"Check {name} did not finish within {self.timeout:g}s"
+                outcomes.append(_timed_out(name, message, since=started))
             elif not slot.cancelled():
                 outcomes.append(slot.result())
             elif is_async_check(func):  # cancelled before the deadline by the check itself
-                outcomes.append(_outcome_of_exception(name, asyncio.CancelledError()))
+                outcome = _outcome_of_exception(name, asyncio.CancelledError())
+                outcome.duration_ms = _ms_since(started)
+                outcomes.append(outcome)
             else:  # a concurrent run gave up on the thread it waited for
-                outcomes.append(_timed_out(name, f"Check {name} did not start in time"))
-        return build_results(outcomes, silenced)
+                message = f"Check {name} did not start in time"
+                outcomes.append(_timed_out(name, message, since=started))
+        return self._results(outcomes, silenced, started)
 
     def _run(
-        self, pairs: list[tuple[str, CheckFunction]], silenced: frozenset[str]
+        self, pairs: list[tuple[str, CheckFunction]], silenced: frozenset[str], started: float
     ) -> ChecksResults:
         deadline = time.monotonic() + self.timeout
-        started = [self._start(name, func, deadline) for name, func in pairs]
-        futures = [slot for slot in started if isinstance(slot, Future)]
+        slots = [self._start(name, func, deadline) for name, func in pairs]
+        futures = [slot for slot in slots if isinstance(slot, Future)]
         if futures:
             wait(futures, timeout=max(deadline - time.monotonic(), 0.0))
         outcomes = []
-        for (name, func), slot in zip(pairs, started):
+        for (name, func), slot in zip(pairs, slots):
             if isinstance(slot, CheckOutcome):
                 outcomes.append(slot)
             elif slot.done() and not slot.cancelled():
                 outcomes.append(slot.result())
             elif slot.cancelled() or slot.cancel():  # a sharer may have cancelled it
-                outcomes.append(
-                    _timed_out(
-                        name,
-                        f"Check {name} did not start within {self.timeout:g}s: "
-                        f"all {DEFAULT_MAX_WORKERS} check threads of the process are busy",
-                    )
+                message = (
+                    f"Check {name} did not start within {self.timeout:g}s: "
+                    f"all {DEFAULT_MAX_WORKERS} check threads of the process are busy"
                 )
+                outcomes.append(_timed_out(name, message, since=started))
             else:
-                outcomes.append(self._late(name, func))
-        return build_results(outcomes, silenced)
+                outcomes.append(self._late(name, func, started))
+        return self._results(outcomes, silenced, started)
 
-    def _late(self, name: str, func: CheckFunction) -> CheckOutcome:
+    def _results(
+        self, outcomes: list[CheckOutcome], silenced: frozenset[str], started: float
+    ) -> ChecksResults:
+        results = build_results(outcomes, silenced, timeout=self.timeout)
+        results.total_ms = _ms_since(started)
+        return results
+
+    def _late(self, name: str, func: CheckFunction, started: float) -> CheckOutcome:
         with self._lock:
             running = self._running.get((name, id(func)))
         waiting = "" if running is None else _waiting_text(running.context)
-        return _timed_out(name, f"Check {name} did not finish within {self.timeout:g}s{waiting}")
+        message = f"Check {name} did not finish within {self.timeout:g}s{waiting}"
+        return _timed_out(name, message, since=started)
 
     def _start(
         self, name: str, func: CheckFunction, deadline: float
@@ -260,12 +307,12 @@ class CheckRunner:
                 return running.future
             if running is not None:
                 age = time.monotonic() - running.started
-                return _timed_out(
-                    name,
+                message = (
                     f"Check {name} is still running from an earlier heartbeat "
                     f"(started {age:.1f}s ago{_waiting_text(running.context)}); "
-                    "not started again",
+                    "not started again"
                 )
+                return _timed_out(name, message, since=running.started)
             future: Future[CheckOutcome] = Future()
             context = contextvars.copy_context()
             self._running[key] = _Running(func, future, deadline, context)
@@ -282,13 +329,17 @@ class CheckRunner:
 
 
 async def _call_on_loop(name: str, func: CheckFunction) -> CheckOutcome:
+    started = time.monotonic()
     try:
         result = await func()
     except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
         raise  # a cancellation is told apart by the caller; interrupts belong to the loop
     except Exception as exc:
-        return _outcome_of_exception(name, exc)
-    return _outcome_of(name, result)
+        outcome = _outcome_of_exception(name, exc)
+    else:
+        outcome = _outcome_of(name, result)
+    outcome.duration_ms = _ms_since(started)
+    return outcome
 
 
 class _RunnersToReset:

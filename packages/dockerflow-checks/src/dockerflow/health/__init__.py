@@ -3,7 +3,8 @@
 The ``E001``...``E010``, ``W001`` and ``I001`` strings are python-dockerflow's
 and keep their meaning. The ``check_*`` ids are this project's: the runner
 gives them to a check that timed out, raised, or returned something that is
-not a list of messages.
+not a list of messages, and logs ``check_slow`` (a log record only, never a
+message of the heartbeat) for a check that ran over half its timeout.
 """
 
 from __future__ import annotations
@@ -24,3 +25,4 @@ ERROR_REDIS_EXCEPTION = "dockerflow.health.E010"
 ERROR_CHECK_TIMEOUT = "dockerflow.health.check_timeout"
 ERROR_CHECK_EXCEPTION = "dockerflow.health.check_exception"
 ERROR_CHECK_INVALID_RESULT = "dockerflow.health.check_invalid_result"
+WARNING_CHECK_SLOW = "dockerflow.health.check_slow"

@@ -72,6 +72,7 @@ def heartbeat_command(indent: int | None) -> None:
 
     Exits 0 when the heartbeat passes and 1 when a check reaches the fail
     level (DOCKERFLOW_HEARTBEAT_FAIL_LEVEL), as the endpoint's 200 / 500.
+    Logs the heartbeat's record on dockerflow.heartbeat, as the endpoint does.
     """
     result = _extension_state().run_heartbeat()
     click.echo(_dumps(result.payload, indent))

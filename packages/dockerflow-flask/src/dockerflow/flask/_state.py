@@ -9,7 +9,15 @@ from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from dockerflow.checks import CheckRegistry, CheckRunner, get_checks, is_async_check, level_to_text
+from dockerflow.checks import (
+    CheckRegistry,
+    CheckRunner,
+    ChecksResults,
+    get_checks,
+    is_async_check,
+    level_to_text,
+    log_heartbeat,
+)
 from dockerflow.version import VersionFileError
 
 if TYPE_CHECKING:
@@ -91,15 +99,18 @@ class DockerflowState:
         """Run the checks (or reuse a cached run) and build the heartbeat answer.
 
         ``details`` says whether the body includes ``details``; None follows
-        ``DOCKERFLOW_HEARTBEAT_DETAILS``.
+        ``DOCKERFLOW_HEARTBEAT_DETAILS``. Each call writes one summary record
+        on the ``dockerflow.heartbeat`` logger
+        (:func:`dockerflow.checks.log_heartbeat`).
         """
         results = self.runner.run(self.get_checks(), silenced_check_ids=self.silenced_checks)
+        log_heartbeat(results, fail_level=self.config.heartbeat_fail_level)
         payload: dict[str, Any] = {
             "status": level_to_text(results.level),
             "checks": results.statuses,
         }
         if self.config.heartbeat_details if details is None else details:
-            payload["details"] = results.details
+            payload["details"] = _details_with_durations(results)
         passed = results.level < self.config.heartbeat_fail_level
         return HeartbeatResult(
             payload=payload,
@@ -129,6 +140,14 @@ class DockerflowState:
             loaded = _LoadedVersion(loader, version, now + VERSION_RECHECK_SECONDS)
             self._version = loaded
         return None if loaded.version is None else dict(loaded.version)
+
+
+def _details_with_durations(results: ChecksResults) -> dict[str, dict[str, Any]]:
+    """``results.details`` with each check's ``duration_ms`` (new dicts: results may be cached)."""
+    return {
+        name: {**detail, "duration_ms": results.durations_ms[name]}
+        for name, detail in results.details.items()
+    }
 
 
 class _LoadedVersion(NamedTuple):
