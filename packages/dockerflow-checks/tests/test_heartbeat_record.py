@@ -101,8 +101,9 @@ def test_record_fields_hold_status_total_time_and_each_check(records: Any) -> No
 def test_a_cached_answer_is_logged_and_marked(records: Any) -> None:
     """Each answer gets its record; the reused one says cached."""
     runner = CheckRunner(timeout=5, cache_ttl=30)
+    checks = {"slow": napping(0.05)}  # the cache knows checks by identity: the same one twice
     for _ in range(2):
-        log_heartbeat(runner.run({"slow": napping(0.05)}))
+        log_heartbeat(runner.run(checks))
 
     first, second = records()
     assert (first.cached, second.cached) == (False, True)  # type: ignore[attr-defined]
