@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 #: The loggers the extension writes to: their records go to a null stream.
-LOGGED = ("request.summary", "dockerflow.checks", "dockerflow.flask")
+LOGGED = ("request.summary", "dockerflow.checks", "dockerflow.flask", "dockerflow.heartbeat")
 
 
 class CollectingHandler(logging.Handler):
