@@ -21,20 +21,27 @@ def fields_of(records: list[dict[str, Any]], type_: str) -> list[dict[str, Any]]
     return [record["Fields"] for record in records if record["Type"] == type_]
 
 
-def test_a_streamed_body_is_logged_with_its_request_id(gunicorn_service: Any) -> None:
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+def test_a_streamed_body_is_logged_with_its_request_id_and_trace(gunicorn_service: Any) -> None:
     service = gunicorn_service(app=APP)
-    exchange = service.get("/stream", headers={"X-Request-ID": "e2e-stream"})
+    exchange = service.get(
+        "/stream", headers={"X-Request-ID": "e2e-stream", "traceparent": TRACEPARENT}
+    )
     records = service.log_records(LOGGER)
 
     assert (exchange.status, exchange.body) == (200, b"0\n1\n2\n")
     assert exchange.request_id == "e2e-stream"
-    logged = [(f["msg"], f["rid"]) for f in fields_of(records, "e2e.stacks")]
-    chunks = [(message, rid) for message, rid in logged if message.startswith("chunk")]
-    assert chunks == [(f"chunk {number}", "e2e-stream") for number in range(3)]
-    # The readiness polls tear down too, each with its own id.
-    assert ("teardown", "e2e-stream") in logged
+    logged = [(f["msg"], f["rid"], f.get("trace_id")) for f in fields_of(records, "e2e.stacks")]
+    chunks = [entry for entry in logged if entry[0].startswith("chunk")]
+    assert chunks == [(f"chunk {number}", "e2e-stream", TRACE_ID) for number in range(3)]
+    # The readiness polls tear down too, each with its own id and no trace.
+    assert ("teardown", "e2e-stream", TRACE_ID) in logged
+    assert all(trace is None for _, rid, trace in logged if rid != "e2e-stream")
     (summary,) = [f for f in fields_of(records, "request.summary") if f["path"] == "/stream"]
-    assert (summary["rid"], summary["code"]) == ("e2e-stream", 200)
+    assert (summary["rid"], summary["code"], summary["trace_id"]) == ("e2e-stream", 200, TRACE_ID)
 
 
 def test_a_dispatched_wsgi_app_is_logged_with_its_full_path(gunicorn_service: Any) -> None:

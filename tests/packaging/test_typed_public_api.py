@@ -51,7 +51,8 @@ from dockerflow.checks import CheckMessage, CheckRegistry, ChecksResults, CheckR
 from dockerflow.checks import Error, level_to_text, run_checks
 from dockerflow.flask import Dockerflow, HeartbeatResult
 from dockerflow.flask.signals import heartbeat_failed
-from dockerflow.logging import JsonLogFormatter, request_id_context
+from dockerflow.logging import JsonLogFormatter, TraceContext, request_id_context
+from dockerflow.logging import trace_context, trace_context_from_headers
 from dockerflow.version import build_version_object, get_version
 
 
@@ -61,6 +62,11 @@ def uses_every_package() -> None:
     timeout_id: str = health.ERROR_CHECK_TIMEOUT
     formatter: logging.Formatter = JsonLogFormatter(logger_name="myservice")
     request_id: str | None = request_id_context.get()
+    trace: TraceContext | None = trace_context_from_headers({"traceparent": "00-..."})
+    if trace is not None:
+        trace_context.set(trace)
+        trace_id: str = trace.trace_id
+        print(trace_id, trace.sampled)
 
     registry = CheckRegistry()
 
@@ -95,11 +101,13 @@ from dockerflow import health
 from dockerflow.checks import level_to_text
 from dockerflow.version import get_version
 from dockerflow.flask import Dockerflow
+from dockerflow.logging import TraceContext
 
 name: int = level_to_text(40)
 version: str = get_version("/app")
 timeout_id: int = health.ERROR_CHECK_TIMEOUT
 Dockerflow(silenced_checks=42)
+sampled: str = TraceContext("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", True).sampled
 """
 
 
@@ -166,5 +174,5 @@ def test_user_code_passes_mypy_strict_against_the_installed_wheels(
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert [line for line in reported if not line.startswith("mistakes.py:")] == []
     lines_with_errors = {int(re.match(r"mistakes\.py:(\d+):", line)[1]) for line in reported}
-    assert lines_with_errors == {6, 7, 8, 9}, completed.stdout
+    assert lines_with_errors == {7, 8, 9, 10, 11}, completed.stdout
     assert "import-untyped" not in completed.stdout

@@ -72,9 +72,12 @@ def test_records_logged_while_the_body_streams_carry_the_request_id(
     assert (status, body) == ("200 OK", b"0\n1\n2\n")
     messages = [(record.getMessage(), record.rid) for record in app_records]  # type: ignore[attr-defined]
     chunks = [("chunk 0", "streamed"), ("chunk 1", "streamed"), ("chunk 2", "streamed")]
-    teardowns = [("teardown", "streamed")] * (2 if with_context else 1)
-    assert sorted(messages) == sorted(chunks + teardowns)
-    assert [record.rid for record in app_records] == ["streamed"] * len(messages)  # type: ignore[attr-defined]
+    assert [message for message in messages if message[0] != "teardown"] == chunks
+    # Flask 3 tears down once more when stream_with_context's body is closed; Flask 2.3 only then.
+    teardowns = [message for message in messages if message[0] == "teardown"]
+    assert teardowns in ([("teardown", "streamed")], [("teardown", "streamed")] * 2)
+    if with_context:
+        assert messages[-1] == ("teardown", "streamed")  # the one the body's close ran
 
 
 def test_the_request_id_is_reset_once_the_body_is_closed(app: Flask) -> None:

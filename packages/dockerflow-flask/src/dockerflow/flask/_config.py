@@ -37,6 +37,11 @@ such as ``DOCKERFLOW_HEARTBEAT_FAIL_LEVLE``) is ignored with a
 ``DOCKERFLOW_SUMMARY_LOG_HEALTH_ENDPOINTS`` (default ``True``)
     Write ``request.summary`` records for ``/__version__``, ``/__heartbeat__``
     and ``/__lbheartbeat__``; False keeps load balancer polling out of the logs.
+``DOCKERFLOW_TRACE_CONTEXT`` (default ``True``)
+    Read the request's W3C ``traceparent`` header (else Google's
+    ``X-Cloud-Trace-Context``) and put its ``trace_id`` and ``span_id`` on the
+    ``request.summary`` record and, through ``RequestIdLogFilter``, on every
+    record logged during the request. False reads neither header.
 
 Every key also takes its text form, so that values read with ``os.environ``
 work as well as those ``app.config.from_prefixed_env()`` gives (which turns
@@ -78,6 +83,7 @@ DEFAULTS: Mapping[str, Any] = {
     "DOCKERFLOW_REQUEST_ID_HEADER_NAME": "X-Request-ID",
     "DOCKERFLOW_SUMMARY_LOG_QUERYSTRING": False,
     "DOCKERFLOW_SUMMARY_LOG_HEALTH_ENDPOINTS": True,
+    "DOCKERFLOW_TRACE_CONTEXT": True,
 }
 
 LEVELS_BY_NAME: Mapping[str, int] = {
@@ -116,6 +122,7 @@ class DockerflowConfig:
     request_id_header_name: str
     summary_log_querystring: bool
     summary_log_health_endpoints: bool
+    trace_context: bool
 
 
 def read_config(config: MutableMapping[str, Any]) -> DockerflowConfig:
@@ -143,6 +150,7 @@ def read_config(config: MutableMapping[str, Any]) -> DockerflowConfig:
         request_id_header_name=_header_name(config, "DOCKERFLOW_REQUEST_ID_HEADER_NAME"),
         summary_log_querystring=_boolean(config, "DOCKERFLOW_SUMMARY_LOG_QUERYSTRING"),
         summary_log_health_endpoints=_boolean(config, "DOCKERFLOW_SUMMARY_LOG_HEALTH_ENDPOINTS"),
+        trace_context=_boolean(config, "DOCKERFLOW_TRACE_CONTEXT"),
     )
 
 

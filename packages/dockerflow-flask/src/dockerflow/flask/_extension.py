@@ -131,6 +131,7 @@ class Dockerflow:
             summary_extra=self.summary_extra,
             log_querystring=config.summary_log_querystring,
             summarise_health_endpoints=config.summary_log_health_endpoints,
+            read_trace_context=config.trace_context,
         )
         app.extensions[EXTENSION_NAME] = state
 

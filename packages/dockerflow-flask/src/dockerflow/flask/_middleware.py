@@ -2,19 +2,20 @@
 
 :class:`RequestMiddleware` wraps the app's ``wsgi_app``. When a request
 arrives it takes the request id (the one an outer Dockerflow app put in the
-environ, else the client's header when it is safe, else a new one), sets it in
-``request_id_context`` before Flask sees the request, and notes what the
-summary reports of the request as it arrived (:class:`RequestScope`): inner
-middleware such as ProxyFix or DispatcherMiddleware rewrites the environ
-later. The ``start_response`` it hands on notes the status and adds the echo
-header.
+environ, else the client's header when it is safe, else a new one) and its
+trace (a valid ``traceparent`` or ``X-Cloud-Trace-Context`` header), sets
+them in ``request_id_context`` and ``trace_context`` before Flask sees the
+request, and notes what the summary reports of the request as it arrived
+(:class:`RequestScope`): inner middleware such as ProxyFix or
+DispatcherMiddleware rewrites the environ later. The ``start_response`` it
+hands on notes the status and adds the echo header.
 
 Inside Flask, a ``before_request`` function sets ``g.request_id``, and a
 ``teardown_request`` function calls the extension's ``summary_extra()``: the
 response has gone through ``start_response`` by then, and an override still
 sees ``flask.request`` and ``g``. Once the app has answered, the middleware
 hands the summary record to ``Logger.handle``. The body the server iterates
-afterwards keeps the id set while it runs and when it is closed
+afterwards keeps the id and trace set while it runs and when it is closed
 (``stream_with_context`` runs view code and teardown functions then).
 """
 
@@ -29,7 +30,14 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
-from dockerflow.logging import is_safe_request_id, new_request_id, request_id_context
+from dockerflow.logging import (
+    TraceContext,
+    is_safe_request_id,
+    new_request_id,
+    parse_trace_headers,
+    request_id_context,
+    trace_context,
+)
 from flask import g, has_request_context, request
 
 if TYPE_CHECKING:
@@ -90,10 +98,18 @@ class RequestScope:
         "request_id",
         "started",
         "summarised",
+        "trace_context",
         "written",
     )
 
-    def __init__(self, environ: WSGIEnvironment, request_id: str, *, log_querystring: bool) -> None:
+    def __init__(
+        self,
+        environ: WSGIEnvironment,
+        request_id: str,
+        *,
+        log_querystring: bool,
+        read_trace_context: bool = False,
+    ) -> None:
         self.started = time.perf_counter()
         self.request_id = request_id
         self.method = str(environ.get("REQUEST_METHOD", "GET")).upper()
@@ -102,6 +118,12 @@ class RequestScope:
         self.lang = environ.get("HTTP_ACCEPT_LANGUAGE", "")
         self.remote_address_chain = _address_chain(environ)
         self.querystring = _decoded_query(environ) if log_querystring else None
+        self.trace_context: TraceContext | None = None
+        """The trace of the ``traceparent`` (else ``X-Cloud-Trace-Context``) header, if valid."""
+        if read_trace_context:
+            self.trace_context = parse_trace_headers(
+                environ.get("HTTP_TRACEPARENT"), environ.get("HTTP_X_CLOUD_TRACE_CONTEXT")
+            )
         self.code: int | None = None
         """The status sent: from Flask's response or ``start_response``; None before."""
         self.exception: BaseException | None = None
@@ -136,6 +158,9 @@ class RequestScope:
         }
         if self.querystring is not None:
             fields["querystring"] = self.querystring
+        if self.trace_context is not None:
+            fields["trace_id"] = self.trace_context.trace_id
+            fields["span_id"] = self.trace_context.span_id
         return fields
 
 
@@ -170,6 +195,7 @@ class RequestMiddleware:
         summary_extra: Callable[[], Any],
         log_querystring: bool,
         summarise_health_endpoints: bool,
+        read_trace_context: bool,
     ) -> None:
         self.wsgi_app: WSGIApplication = app.wsgi_app
         self.header_name = header_name
@@ -178,13 +204,19 @@ class RequestMiddleware:
         self.summary_extra = summary_extra
         self.log_querystring = log_querystring
         self.summarise_health_endpoints = summarise_health_endpoints
+        self.read_trace_context = read_trace_context
         app.before_request(_set_g_request_id(self.header_key))
         app.teardown_request(self._take_summary_fields)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request_id = request_id_of(environ, self.header_key)
         environ[REQUEST_ID_ENVIRON_KEY] = request_id
-        scope = RequestScope(environ, request_id, log_querystring=self.log_querystring)
+        scope = RequestScope(
+            environ,
+            request_id,
+            log_querystring=self.log_querystring,
+            read_trace_context=self.read_trace_context,
+        )
         scope.summarised = self.summarise_health_endpoints or scope.path not in HEALTH_PATHS
 
         def start_response_with_id(
@@ -198,7 +230,9 @@ class RequestMiddleware:
             headers = _with_echo_header(headers, self.header_name, request_id)
             return start_response(status, headers, exc_info)
 
+        trace = scope.trace_context
         id_token = request_id_context.set(request_id)
+        trace_token = None if trace is None else trace_context.set(trace)
         scope_token = _current_scope.set(scope)
         try:
             body = self.wsgi_app(environ, start_response_with_id)
@@ -211,14 +245,16 @@ class RequestMiddleware:
             raise
         finally:
             _current_scope.reset(scope_token)
+            if trace_token is not None:
+                trace_context.reset(trace_token)
             request_id_context.reset(id_token)
         if scope.code is None:  # start_response comes with the first chunk
-            return _BodyWithRequestId(body, request_id, lambda: self.write_summary(scope))
+            return _BodyInRequestContext(body, scope, lambda: self.write_summary(scope))
         self.write_summary(scope)
         file_wrapper = environ.get("wsgi.file_wrapper")
         if isinstance(file_wrapper, type) and isinstance(body, file_wrapper):
             return body  # the server may send it with sendfile(); it runs no app code
-        return _BodyWithRequestId(body, request_id)
+        return _BodyInRequestContext(body, scope)
 
     def write_summary(self, scope: RequestScope) -> None:
         """Hand the summary record of ``scope``'s request to the ``request.summary`` logger.
@@ -281,35 +317,51 @@ class RequestMiddleware:
         scope.fields = fields
 
 
-class _BodyWithRequestId:
-    """The response body, iterated and closed with the request's id set."""
+class _BodyInRequestContext:
+    """The response body, iterated and closed with the request's id and trace set.
+
+    Only these two variables are set around each call, not a copy of the
+    request's whole context: code in the body (Flask 2.3's
+    ``stream_with_context``) may set a context variable in one call and reset
+    it in a later one, which works only in the server's own context. Without
+    a trace, ``trace_context`` is left as the server's context has it (None).
+    """
 
     def __init__(
-        self, body: Iterable[bytes], request_id: str, on_close: Callable[[], None] | None = None
+        self, body: Iterable[bytes], scope: RequestScope, on_close: Callable[[], None] | None = None
     ) -> None:
         self.body = body
         self.chunks = iter(body)
-        self.request_id = request_id
+        self.request_id = scope.request_id
+        self.trace_context = scope.trace_context
         self.on_close = on_close
 
     def __iter__(self) -> Iterator[bytes]:
         return self
 
     def __next__(self) -> bytes:
-        token = request_id_context.set(self.request_id)
+        trace = self.trace_context
+        id_token = request_id_context.set(self.request_id)
+        trace_token = None if trace is None else trace_context.set(trace)
         try:
             return next(self.chunks)
         finally:
-            request_id_context.reset(token)
+            if trace_token is not None:
+                trace_context.reset(trace_token)
+            request_id_context.reset(id_token)
 
     def close(self) -> None:
-        token = request_id_context.set(self.request_id)
+        trace = self.trace_context
+        id_token = request_id_context.set(self.request_id)
+        trace_token = None if trace is None else trace_context.set(trace)
         try:
             close = getattr(self.body, "close", None)
             if close is not None:
                 close()
         finally:
-            request_id_context.reset(token)
+            if trace_token is not None:
+                trace_context.reset(trace_token)
+            request_id_context.reset(id_token)
             if self.on_close is not None:
                 self.on_close()  # the summary of a deferred start_response
 

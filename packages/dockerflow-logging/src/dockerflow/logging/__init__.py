@@ -31,6 +31,14 @@ from ._request_id import (
     new_request_id,
     request_id_context,
 )
+from ._trace_context import (
+    TraceContext,
+    parse_cloud_trace_context,
+    parse_trace_headers,
+    parse_traceparent,
+    trace_context,
+    trace_context_from_headers,
+)
 from ._tracebacks import safer_format_traceback
 
 __all__ = [
@@ -39,9 +47,15 @@ __all__ = [
     "MozlogHandler",
     "RequestIdLogFilter",
     "SafeJSONEncoder",
+    "TraceContext",
     "get_or_generate_request_id",
     "is_safe_request_id",
     "new_request_id",
+    "parse_cloud_trace_context",
+    "parse_trace_headers",
+    "parse_traceparent",
     "request_id_context",
     "safer_format_traceback",
+    "trace_context",
+    "trace_context_from_headers",
 ]

@@ -6,8 +6,9 @@ import logging
 import re
 import uuid
 from contextvars import ContextVar
-from types import MappingProxyType
-from typing import Any, Protocol
+
+from ._headers import Headers, header_text
+from ._trace_context import trace_context
 
 #: The request id of the request being handled, or None outside a request.
 #: Web framework integrations set it for each request and reset it afterwards.
@@ -35,16 +36,6 @@ def is_safe_request_id(value: str) -> bool:
     return _SAFE_REQUEST_ID.fullmatch(value) is not None
 
 
-class Headers(Protocol):
-    """What :func:`get_or_generate_request_id` reads: a ``get`` by header name.
-
-    A ``dict``, werkzeug's ``Headers`` and ``EnvironHeaders``, Django's
-    ``request.headers``, Starlette's ``Headers``.
-    """
-
-    def get(self, key: str, /) -> Any: ...
-
-
 def get_or_generate_request_id(headers: Headers, header_name: str | None = None) -> str:
     """Return the request id sent in ``headers``, or a new UUID4 string.
 
@@ -57,45 +48,27 @@ def get_or_generate_request_id(headers: Headers, header_name: str | None = None)
     quotes or non-ASCII characters is replaced by a new UUID4 text
     (:func:`new_request_id`). ``bytes`` values are read as ASCII.
     """
-    value = _find_header(headers, header_name or DEFAULT_REQUEST_ID_HEADER)
-    if isinstance(value, (bytes, bytearray)):
-        try:
-            value = value.decode("ascii")
-        except UnicodeDecodeError:
-            value = None
-    if isinstance(value, str) and is_safe_request_id(value):
+    value = header_text(headers, header_name or DEFAULT_REQUEST_ID_HEADER)
+    if value is not None and is_safe_request_id(value):
         return str.__str__(value)
     return new_request_id()
 
 
-def _find_header(headers: Headers, name: str) -> Any:
-    try:
-        value = headers.get(name)
-    except Exception:  # a mapping that rejects the key type, say
-        value = None
-    if value is not None or not isinstance(headers, (dict, MappingProxyType)):
-        return value
-    # A dict is case-sensitive: fall back to a case-insensitive scan. Header
-    # objects (werkzeug's walks the whole WSGI environ) are not scanned.
-    wanted = name.lower()
-    try:
-        for key, item in headers.items():
-            if isinstance(key, str) and key.lower() == wanted:
-                return item
-    except Exception:
-        return None
-    return None
-
-
 class RequestIdLogFilter(logging.Filter):
-    """Put the current request id on every record as ``rid``.
+    """Put the current request id on every record as ``rid``, and its trace context.
 
-    The id comes from :data:`request_id_context`. A record that already carries
-    a non-empty ``rid`` (passed with ``extra=``, say) keeps it. The filter
-    never drops a record.
+    The id comes from :data:`request_id_context`. When :data:`trace_context`
+    holds the request's trace, the record also gets ``trace_id`` and
+    ``span_id``; without one it gets neither. A record that already carries a
+    non-empty ``rid`` or ``trace_id`` (passed with ``extra=``, say) keeps it.
+    The filter never drops a record.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "rid", None):
             record.rid = request_id_context.get()
+        trace = trace_context.get()
+        if trace is not None and not getattr(record, "trace_id", None):
+            record.trace_id = trace.trace_id
+            record.span_id = trace.span_id
         return True
