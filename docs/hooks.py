@@ -17,7 +17,7 @@ from mkdocs.structure.files import File, Files
 
 MARKER = "<!-- bench-results -->"
 # Reports in reading order; any other report follows, by file name.
-ORDER = ("requests", "load", "formatter", "heartbeat")
+ORDER = ("requests", "instructions", "load", "formatter", "heartbeat")
 #: Where the plots go in the site, relative to the Performance page.
 PLOTS = "bench-results"
 _PLOT = re.compile(r"\]\(([\w-]+\.png)\)")
