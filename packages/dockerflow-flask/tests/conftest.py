@@ -6,11 +6,14 @@ The default check registry is emptied around every test by the root conftest.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 from flask import Flask
+
+from dockerflow.logging import RequestIdLogFilter
 
 SUMMARY = "request.summary"
 
@@ -47,3 +50,22 @@ def summary_records(caplog: pytest.LogCaptureFixture) -> Callable[[], list[loggi
         return [record for record in caplog.records if record.name == SUMMARY]
 
     return records
+
+
+@pytest.fixture
+def app_records() -> Iterator[list[logging.LogRecord]]:
+    """Records of the ``app`` logger, as RequestIdLogFilter leaves them (rid, trace_id, span_id)."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    handler.addFilter(RequestIdLogFilter())
+    logger = logging.getLogger("app")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)

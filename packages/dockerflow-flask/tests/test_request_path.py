@@ -14,29 +14,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.test import EnvironBuilder
 
 from dockerflow.flask import Dockerflow
-from dockerflow.logging import RequestIdLogFilter
 from testing_support.wsgi import call_wsgi_for_status_line
 
 Records = Callable[[], "list[logging.LogRecord]"]
-
-
-@pytest.fixture
-def app_records() -> Iterator[list[logging.LogRecord]]:
-    """Records of the ``app`` logger, each with the rid RequestIdLogFilter gives it then."""
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Keep()
-    handler.addFilter(RequestIdLogFilter())
-    logger = logging.getLogger("app")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield records
-    logger.removeHandler(handler)
-    logger.setLevel(logging.NOTSET)
 
 
 def call_wsgi_at(app: Any, path: str, **environ: Any) -> tuple[str, dict[str, str], bytes]:

@@ -11,7 +11,7 @@ from flask import Flask, Response, stream_with_context
 from werkzeug.test import EnvironBuilder
 
 from dockerflow.flask import Dockerflow, DockerflowConfigError
-from dockerflow.logging import RequestIdLogFilter, trace_context
+from dockerflow.logging import trace_context
 from testing_support.wsgi import call_wsgi_for_status_line
 
 Records = Callable[[], "list[logging.LogRecord]"]
@@ -20,25 +20,6 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN_ID = "00f067aa0ba902b7"
 TRACEPARENT = f"00-{TRACE_ID}-{SPAN_ID}-01"
 CLOUD_TRACE_ID = "105445aa7843bc8bf206b12000100000"
-
-
-@pytest.fixture
-def app_records() -> Iterator[list[logging.LogRecord]]:
-    """Records of the ``app`` logger, as RequestIdLogFilter leaves them."""
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Keep()
-    handler.addFilter(RequestIdLogFilter())
-    logger = logging.getLogger("app")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield records
-    logger.removeHandler(handler)
-    logger.setLevel(logging.NOTSET)
 
 
 def logging_app(app: Flask) -> Flask:
