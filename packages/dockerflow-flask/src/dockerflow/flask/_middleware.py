@@ -27,7 +27,7 @@ import sys
 import time
 import traceback
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import unquote
 
 from dockerflow.logging import (
@@ -72,6 +72,7 @@ _RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctim
 _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 
 logger = logging.getLogger("dockerflow.flask")
+T = TypeVar("T")
 
 # The scope of the request the middleware of the running app is handling; a
 # Dockerflow app dispatched inside another sets its own and resets it after.
@@ -340,30 +341,28 @@ class _BodyInRequestContext:
         return self
 
     def __next__(self) -> bytes:
-        trace = self.trace_context
-        id_token = request_id_context.set(self.request_id)
-        trace_token = None if trace is None else trace_context.set(trace)
-        try:
-            return next(self.chunks)
-        finally:
-            if trace_token is not None:
-                trace_context.reset(trace_token)
-            request_id_context.reset(id_token)
+        return self._with_request_variables(self.chunks.__next__)
 
     def close(self) -> None:
-        trace = self.trace_context
-        id_token = request_id_context.set(self.request_id)
-        trace_token = None if trace is None else trace_context.set(trace)
         try:
             close = getattr(self.body, "close", None)
             if close is not None:
-                close()
+                self._with_request_variables(close)
+        finally:
+            if self.on_close is not None:
+                self.on_close()  # the summary of a deferred start_response
+
+    def _with_request_variables(self, func: Callable[[], T]) -> T:
+        """``func()`` with the request's id and (when it has one) trace set."""
+        trace = self.trace_context
+        id_token = request_id_context.set(self.request_id)
+        trace_token = None if trace is None else trace_context.set(trace)
+        try:
+            return func()
         finally:
             if trace_token is not None:
                 trace_context.reset(trace_token)
             request_id_context.reset(id_token)
-            if self.on_close is not None:
-                self.on_close()  # the summary of a deferred start_response
 
 
 def request_id_of(environ: WSGIEnvironment, header_key: str) -> str:
