@@ -290,6 +290,19 @@ class TestFlaskLogin:
 
         assert [record.uid for record in summary_records()] == [""]
 
+    def test_uid_is_empty_in_an_app_without_a_login_manager(
+        self, login_app: Flask, make_app: Any, summary_records: Records
+    ) -> None:
+        """Flask-Login imported for another app: this app's uid is "" and its summary written."""
+        other = make_app()
+        add_routes(other)
+        Dockerflow(other)
+        login_app.test_client().get("/login/7")  # Flask-Login has served a request
+
+        other.test_client().get("/ok")
+
+        assert [(record.path, record.uid) for record in summary_records()][-1] == ("/ok", "")
+
 
 def test_flask_login_is_not_imported_when_the_app_does_not_use_it() -> None:
     """An app without a LoginManager never imports flask_login (checked in a fresh process)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, overload
@@ -155,7 +156,12 @@ class Dockerflow:
 
         Override it to take the id from elsewhere; ``None`` logs as "".
         """
-        if not has_request_context() or getattr(current_app, "login_manager", None) is None:
+        # Flask-Login first: asking the current_app proxy for a missing
+        # attribute raises and catches an AttributeError, which cost more
+        # than all the other summary fields together.
+        if "flask_login" not in sys.modules or not has_request_context():
+            return ""
+        if getattr(current_app, "login_manager", None) is None:
             return ""
         return flask_login_user_id()
 
