@@ -10,16 +10,29 @@ the difference over ``--iterations`` is one request's instructions. The
 count hardly moves with the machine's load, so on a shared machine this is
 the page to compare ratios with; it does not weigh cache misses or system
 calls as time does. Needs valgrind (``apt-get install -y valgrind``).
+
+The second table counts the same way inside gunicorn: one sync worker of
+each server of ``bench/load.py`` (bare Flask, the floor of logging, ours,
+python-dockerflow) runs under callgrind; after 100 warm-up requests its
+counters are zeroed, ``--gunicorn-requests`` requests (one connection
+each, as gunicorn's sync worker closes it) are sent, and the worker's count
+is divided by them: the whole request in the worker, gunicorn's HTTP
+handling included.
 """
 
 from __future__ import annotations
 
+import glob
+import http.client
 import importlib.util
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +40,14 @@ import _runner
 
 HERE = Path(__file__).resolve().parent
 WARM_UP = 200
+GUNICORN_WARM_UP = 100
+#: The gunicorn servers of bench/load.py: label -> (side, BENCH_APP).
+GUNICORN_SERVERS = {
+    "bare Flask (floor)": (_runner.OURS, "bare"),
+    "bare Flask + one constant log line (floor of logging)": (_runner.OURS, "log-line"),
+    "ours, JSON request.summary": (_runner.OURS, "dockerflow"),
+    "python-dockerflow, JSON request.summary": (_runner.UPSTREAM, "dockerflow"),
+}
 
 
 def _request_bench() -> Any:
@@ -58,8 +79,69 @@ def _instructions(python: str, variant: str, count: int) -> int:
     return int(found[1])
 
 
+def _get(port: int, count: int) -> None:
+    """``count`` requests for ``/hello``, each on a new connection; fails on any but 200."""
+    for _ in range(count):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            connection.request("GET", "/hello")
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"gunicorn answered {response.status}")
+        finally:
+            connection.close()
+
+
+def _gunicorn_instructions(python: str, app: str, count: int) -> float:
+    """Instructions per request in a gunicorn sync worker serving ``app`` under callgrind."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with tempfile.TemporaryDirectory(prefix="dockerflow-callgrind-") as workdir:
+        command = ["valgrind", "--tool=callgrind", "--trace-children=yes",
+                   f"--callgrind-out-file={workdir}/cg.%p",
+                   python, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
+                   "--chdir", str(HERE / "apps"), "request_apps:app"]  # fmt: skip
+        environ = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        with open(os.path.join(workdir, "log"), "wb") as log:
+            server = subprocess.Popen(command, env={**environ, "BENCH_APP": app},
+                                      stdout=log, stderr=log)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 300  # imports under valgrind are slow
+            while True:
+                try:
+                    _get(port, GUNICORN_WARM_UP)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        message = f"gunicorn under callgrind did not answer: {command}"
+                        raise SystemExit(message) from None
+                    time.sleep(1)
+            with open(f"/proc/{server.pid}/task/{server.pid}/children") as children:
+                worker = children.read().split()[0]
+            subprocess.run(["callgrind_control", "--zero", worker], check=True, capture_output=True)
+            _get(port, count)
+            subprocess.run(["callgrind_control", "--dump", worker], check=True, capture_output=True)
+            dumps: list[str] = []
+            deadline = time.monotonic() + 60  # callgrind writes the dump on its next check
+            while not dumps and time.monotonic() < deadline:
+                time.sleep(0.5)
+                dumps = glob.glob(f"{workdir}/cg.{worker}.*")
+            if not dumps:
+                raise SystemExit(f"callgrind wrote no dump of the gunicorn worker {worker}")
+            time.sleep(1)  # let it finish writing
+            found = re.search(r"^(?:summary|totals): (\d+)", Path(dumps[0]).read_text(), re.M)
+            if found is None:
+                raise SystemExit(f"no instruction total in {dumps[0]}")
+            return int(found[1]) / count
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
 def main() -> None:
-    args = _runner.arguments(__doc__, iterations=1000)
+    args = _runner.arguments(__doc__, iterations=1000, gunicorn_requests=300)
     if args.worker:
         _count_in_this_process(os.environ["BENCH_VARIANT"], int(os.environ["BENCH_COUNT"]))
         return
@@ -90,6 +172,26 @@ def main() -> None:
     header = ["request", "ours k-instr", "ours added", "ours over bare",
               "python-dockerflow k-instr", "theirs added", "ours / theirs added"]  # fmt: skip
     lines = _runner.table(header, [row(variant) for variant in labels])
+    in_worker = {}
+    for label, (side, app) in GUNICORN_SERVERS.items():
+        in_worker[label] = _gunicorn_instructions(pythons[side], app, args.gunicorn_requests)
+        print(f"gunicorn {label}: {in_worker[label]:,.0f}", file=sys.stderr)
+    bare = in_worker["bare Flask (floor)"]
+    floor = in_worker["bare Flask + one constant log line (floor of logging)"]
+    worker_rows = [[label, f"{count / 1000:,.1f}", f"{(count - bare) / 1000:+,.1f}",
+                    f"{floor / count:.1%}"] for label, count in in_worker.items()]  # fmt: skip
+    worker_header = ["gunicorn server", "k-instr per request in the worker", "added",
+                     "floor of logging / this"]  # fmt: skip
+    mine = in_worker["ours, JSON request.summary"] - bare
+    their = in_worker["python-dockerflow, JSON request.summary"] - bare
+    lines += [
+        "",
+        *_runner.table(worker_header, worker_rows),
+        "",
+        f"- In the worker, ours adds {mine / their:.2f} of python-dockerflow's instructions. "
+        "The last column is the share of the floor of logging's requests per second a "
+        "server would keep if time followed instructions.",
+    ]
     bars = [("floor of logging", added[ours, "log_line"] / 1000, _runner.FLOOR)]
     for variant in ("route_json", "lbheartbeat_off", "version_off"):
         bars += [(f"{labels[variant]}: {side}", added[side, variant] / 1000, side)
