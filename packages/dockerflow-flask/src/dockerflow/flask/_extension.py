@@ -157,8 +157,8 @@ class Dockerflow:
         Override it to take the id from elsewhere; ``None`` logs as "".
         """
         # Flask-Login first: asking the current_app proxy for a missing
-        # attribute raises and catches an AttributeError, which cost more
-        # than all the other summary fields together.
+        # attribute raises and catches an AttributeError, which cost as
+        # much as all the other summary fields together.
         if "flask_login" not in sys.modules or not has_request_context():
             return ""
         if getattr(current_app, "login_manager", None) is None:
