@@ -37,17 +37,11 @@ from pathlib import Path
 from typing import Any
 
 import _runner
+import load  # its servers: LABELS and APPS
 
 HERE = Path(__file__).resolve().parent
 WARM_UP = 200
 GUNICORN_WARM_UP = 100
-#: The gunicorn servers of bench/load.py: label -> (side, BENCH_APP).
-GUNICORN_SERVERS = {
-    "bare Flask (floor)": (_runner.OURS, "bare"),
-    "bare Flask + one constant log line (floor of logging)": (_runner.OURS, "log-line"),
-    "ours, JSON request.summary": (_runner.OURS, "dockerflow"),
-    "python-dockerflow, JSON request.summary": (_runner.UPSTREAM, "dockerflow"),
-}
 
 
 def _request_bench() -> Any:
@@ -123,18 +117,15 @@ def _gunicorn_instructions(python: str, app: str, count: int) -> float:
             subprocess.run(["callgrind_control", "--zero", worker], check=True, capture_output=True)
             _get(port, count)
             subprocess.run(["callgrind_control", "--dump", worker], check=True, capture_output=True)
-            dumps: list[str] = []
-            deadline = time.monotonic() + 60  # callgrind writes the dump on its next check
-            while not dumps and time.monotonic() < deadline:
+            # callgrind writes the dump at its next check; the total is its last line.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
                 time.sleep(0.5)
-                dumps = glob.glob(f"{workdir}/cg.{worker}.*")
-            if not dumps:
-                raise SystemExit(f"callgrind wrote no dump of the gunicorn worker {worker}")
-            time.sleep(1)  # let it finish writing
-            found = re.search(r"^(?:summary|totals): (\d+)", Path(dumps[0]).read_text(), re.M)
-            if found is None:
-                raise SystemExit(f"no instruction total in {dumps[0]}")
-            return int(found[1]) / count
+                for dump in glob.glob(f"{workdir}/cg.{worker}.*"):
+                    found = re.search(r"^(?:summary|totals): (\d+)", Path(dump).read_text(), re.M)
+                    if found is not None:
+                        return int(found[1]) / count
+            raise SystemExit(f"callgrind wrote no complete dump of the gunicorn worker {worker}")
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -173,17 +164,16 @@ def main() -> None:
               "python-dockerflow k-instr", "theirs added", "ours / theirs added"]  # fmt: skip
     lines = _runner.table(header, [row(variant) for variant in labels])
     in_worker = {}
-    for label, (side, app) in GUNICORN_SERVERS.items():
-        in_worker[label] = _gunicorn_instructions(pythons[side], app, args.gunicorn_requests)
-        print(f"gunicorn {label}: {in_worker[label]:,.0f}", file=sys.stderr)
-    bare = in_worker["bare Flask (floor)"]
-    floor = in_worker["bare Flask + one constant log line (floor of logging)"]
-    worker_rows = [[label, f"{count / 1000:,.1f}", f"{(count - bare) / 1000:+,.1f}",
-                    f"{floor / count:.1%}"] for label, count in in_worker.items()]  # fmt: skip
+    for name, app in load.APPS.items():
+        python = pythons.get(name, sys.executable)
+        in_worker[name] = _gunicorn_instructions(python, app, args.gunicorn_requests)
+        print(f"gunicorn {name}: {in_worker[name]:,.0f}", file=sys.stderr)
+    bare, floor = in_worker["bare"], in_worker["log-line"]
+    worker_rows = [[load.LABELS[name], f"{count / 1000:,.1f}", f"{(count - bare) / 1000:+,.1f}",
+                    f"{floor / count:.1%}"] for name, count in in_worker.items()]  # fmt: skip
     worker_header = ["gunicorn server", "k-instr per request in the worker", "added",
                      "floor of logging / this"]  # fmt: skip
-    mine = in_worker["ours, JSON request.summary"] - bare
-    their = in_worker["python-dockerflow, JSON request.summary"] - bare
+    mine, their = in_worker[ours] - bare, in_worker[theirs] - bare
     lines += [
         "",
         *_runner.table(worker_header, worker_rows),

@@ -35,6 +35,9 @@ LABELS = {
     _runner.OURS: "ours, JSON request.summary",
     _runner.UPSTREAM: "python-dockerflow, JSON request.summary",
 }
+#: The ``BENCH_APP`` of each server (``bench/apps/request_apps.py``).
+APPS = {"bare": "bare", "log-line": "log-line", _runner.OURS: "dockerflow",
+        _runner.UPSTREAM: "dockerflow"}  # fmt: skip
 
 
 class Server:
@@ -96,11 +99,10 @@ def main() -> None:
         raise SystemExit("bench/load.py needs wrk, which is not installed: apt-get install -y wrk")
     ours, theirs = _runner.OURS, _runner.UPSTREAM
     python = {ours: sys.executable, theirs: _runner.upstream_python()}
-    apps = {"bare": "bare", "log-line": "log-line", ours: "dockerflow", theirs: "dockerflow"}
     served = dict.fromkeys(LABELS, 1)  # each server's readiness request
     with tempfile.TemporaryDirectory(prefix="dockerflow-load-") as workdir:
         servers = {}
-        for name, app in apps.items():
+        for name, app in APPS.items():
             stdout = os.path.join(workdir, f"{name}.stdout")
             servers[name] = Server(python.get(name, sys.executable), app, stdout)
 

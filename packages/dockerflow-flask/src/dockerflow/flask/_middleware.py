@@ -333,7 +333,8 @@ class _BodyInRequestContext:
 
     # __next__ and close each set and reset the variables themselves: a helper
     # taking the call would put one more frame in the way of every body's
-    # final StopIteration (about 3 % of a request's cost).
+    # final StopIteration (about 6 k instructions, 3 % of what the extension
+    # adds to a request).
 
     def __next__(self) -> bytes:
         id_token = request_id_context.set(self.request_id)
