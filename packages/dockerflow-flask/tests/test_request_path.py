@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Iterator
 from typing import Any, Callable
@@ -71,6 +72,26 @@ def test_the_request_id_is_reset_once_the_body_is_closed(app: Flask) -> None:
     call_wsgi_at(app, "/stream", headers={"X-Request-ID": "gone-after"})
 
     assert request_id_context.get() is None
+
+
+def test_the_app_and_its_body_share_a_context_that_the_server_never_sees(app: Flask) -> None:
+    """A variable the view sets is there while the body streams, and gone after."""
+    tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("tenant", default=None)
+
+    @app.get("/stream")
+    def stream() -> Response:
+        tenant.set("acme")
+
+        def chunks() -> Iterator[str]:
+            yield str(tenant.get())
+
+        return Response(chunks())
+
+    Dockerflow(app)
+    status, _, body = call_wsgi_at(app, "/stream")
+
+    assert (status, body) == ("200 OK", b"acme")
+    assert tenant.get() is None
 
 
 def test_a_dispatched_path_is_logged_as_it_arrived(app: Flask, summary_records: Records) -> None:
