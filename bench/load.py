@@ -10,8 +10,11 @@ mozlog JSON. The logging servers write to their stdout, a temporary file
 whose lines are counted against the requests served. The load comes from
 ``wrk --threads 1 --connections 4`` (``apt-get install -y wrk``), one run of
 ``--seconds`` per server in each of ``--repetitions`` interleaved
-repetitions; medians. The workers' CPU time per request (from /proc) moves
-much less than requests per second when other processes share the machine.
+repetitions, each on a server started for it and warmed up for 2 s (two
+processes of one app differ by their hash seed and memory layout, by as much
+as the sides do); medians. The workers' CPU time per request (from /proc)
+moves much less than requests per second when other processes share the
+machine.
 """
 
 from __future__ import annotations
@@ -99,31 +102,29 @@ def main() -> None:
         raise SystemExit("bench/load.py needs wrk, which is not installed: apt-get install -y wrk")
     ours, theirs = _runner.OURS, _runner.UPSTREAM
     python = {ours: sys.executable, theirs: _runner.upstream_python()}
-    served = dict.fromkeys(LABELS, 1)  # each server's readiness request
+    served = dict.fromkeys(LABELS, 0)
+    written = dict.fromkeys(LABELS, 0)
     with tempfile.TemporaryDirectory(prefix="dockerflow-load-") as workdir:
-        servers = {}
-        for name, app in APPS.items():
-            stdout = os.path.join(workdir, f"{name}.stdout")
-            servers[name] = Server(python.get(name, sys.executable), app, stdout)
 
         def measure(name: str) -> tuple[float, float, int]:
-            server, cpu = servers[name], servers[name].worker_cpu_seconds()
-            rps, requests, failures = wrk(server.port, args.seconds)
-            served[name] += requests
-            return rps, (server.worker_cpu_seconds() - cpu) / requests * 1e6, failures
-
-        try:
-            for name, server in servers.items():
-                served[name] += wrk(server.port, 2)[1]  # warm-up, not counted
-            measurements = {name: lambda name=name: measure(name) for name in servers}
-            samples = _runner.interleave(measurements, args.repetitions)
-        finally:
-            for server in servers.values():
+            # A new server for each measurement: two processes of the same
+            # app differ by more than the sides do (hash seed, memory layout).
+            stdout = os.path.join(workdir, f"{name}.stdout")
+            server = Server(python.get(name, sys.executable), APPS[name], stdout)
+            try:
+                served[name] += 1 + wrk(server.port, 2)[1]  # readiness and warm-up
+                cpu = server.worker_cpu_seconds()
+                rps, requests, failures = wrk(server.port, args.seconds)
+                cpu = server.worker_cpu_seconds() - cpu
+            finally:
                 server.stop()
-        written = {}
-        for name in ("log-line", ours, theirs):
-            with open(servers[name].stdout, "rb") as lines:
-                written[name] = sum(1 for _ in lines)
+            served[name] += requests
+            with open(stdout, "rb") as lines:
+                written[name] += sum(1 for _ in lines)
+            return rps, cpu / requests * 1e6, failures
+
+        measurements = {name: lambda name=name: measure(name) for name in APPS}
+        samples = _runner.interleave(measurements, args.repetitions)
     rps = _runner.medians({name: [rps for rps, _, _ in runs] for name, runs in samples.items()})
     cpu = _runner.medians({name: [cpu for _, cpu, _ in runs] for name, runs in samples.items()})
     failures = {name: sum(failed for _, _, failed in runs) for name, runs in samples.items()}
@@ -141,7 +142,9 @@ def main() -> None:
         f"second; ours keeps {rps[ours] / floor:.1%} of that floor, python-dockerflow "
         f"{rps[theirs] / floor:.1%}.",
         "- Lines written for the requests served (the difference: requests in flight when wrk "
-        "stopped): " + ", ".join(f"{n} {written[n]:,} / {served[n]:,}" for n in written) + ".",
+        "stopped): "
+        + ", ".join(f"{n} {written[n]:,} / {served[n]:,}" for n in written if n != "bare")
+        + ".",
     ]
     kinds = {"bare": _runner.FLOOR, "log-line": _runner.FLOOR, ours: ours, theirs: theirs}
     bars = [(LABELS[n], rps[n] / rps["bare"] * 100, kinds[n]) for n in LABELS]
