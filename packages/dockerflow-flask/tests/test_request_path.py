@@ -61,7 +61,7 @@ def test_records_logged_while_the_body_streams_carry_the_request_id(
         assert messages[-1] == ("teardown", "streamed")  # the one the body's close ran
 
 
-def test_the_request_id_is_reset_once_the_body_is_closed(app: Flask) -> None:
+def test_the_request_id_is_gone_once_the_body_is_closed(app: Flask) -> None:
     from dockerflow.logging import request_id_context
 
     @app.get("/stream")

@@ -32,8 +32,8 @@ class LogBeforeFlask:
     """WSGI middleware logging one line before the extension sees the request.
 
     The line's ``rid`` shows what the request id context holds between two
-    requests on a worker: nothing, as the extension sets it only in the request's own
-    context.
+    requests on a worker: nothing, as the extension sets it only in the
+    request's own context.
     """
 
     def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
