@@ -94,6 +94,31 @@ def test_the_app_and_its_body_share_a_context_that_the_server_never_sees(app: Fl
     assert tenant.get() is None
 
 
+def test_a_body_whose_iter_runs_code_runs_it_with_the_request_id(
+    app: Flask, app_records: list[logging.LogRecord]
+) -> None:
+    """A body's ``__iter__`` may run app code (a lazy body of an inner middleware)."""
+    log = logging.getLogger("app")
+
+    class LazyBody:
+        def __iter__(self) -> Iterator[bytes]:
+            log.info("rendering")
+            return iter([b"lazy"])
+
+    def lazy(environ: dict[str, Any], start_response: Any) -> LazyBody:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return LazyBody()
+
+    app.wsgi_app = lazy  # type: ignore[assignment]
+    Dockerflow(app)
+    status, _, body = call_wsgi_at(app, "/", headers={"X-Request-ID": "lazy-1"})
+
+    assert (status, body) == ("200 OK", b"lazy")
+    assert [(record.getMessage(), record.rid) for record in app_records] == [  # type: ignore[attr-defined]
+        ("rendering", "lazy-1")
+    ]
+
+
 def test_a_dispatched_path_is_logged_as_it_arrived(app: Flask, summary_records: Records) -> None:
     """DispatcherMiddleware installed before Dockerflow: the summary has the full path."""
 

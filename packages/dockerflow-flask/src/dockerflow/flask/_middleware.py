@@ -329,7 +329,7 @@ class _BodyInContext:
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self.body = body
-        self.chunks = iter(body)
+        self.chunks = context.run(iter, body)  # an __iter__ may run app code too
         self.context = context
         self.on_close = on_close
 
