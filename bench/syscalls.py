@@ -6,15 +6,17 @@ Both extensions make three system calls per request that bare Flask does
 not: the handler's ``write``, ``getpid`` (in ``LogRecord``) and
 ``getrandom`` (``uuid.uuid4()``). strace counts 15 system calls in a bare
 request's worker, 17 with one constant log line, 18 with either extension.
-What those three cost falls on both sides alike, so the ratio of the sides'
-added worker CPU sits nearer 1 than the ratio of their instructions, which
-does not count the kernel. This page measures that cost: the bare Flask
-server of ``bench/load.py``, and the same route making 3 or 10 more
-``os.getpid()`` or ``os.urandom(16)`` calls per request
+Instruction counts leave the kernel out; if those three calls cost much,
+they would fall on both sides alike and pull the ratio of the sides' added
+worker CPU towards 1. This page asks whether they cost enough to see: the
+bare Flask server of ``bench/load.py``, and the same route making 3 or 10
+more ``os.getpid()`` or ``os.urandom(16)`` calls per request
 (``bench/apps/request_apps.py``, app ``syscalls``), loaded by ``wrk`` as
 ``bench/load.py`` does, each measurement on a server of its own; medians of
-the workers' CPU time per request over interleaved repetitions. The last
-column times the same call in a loop in one process, where it is hot.
+the workers' CPU time per request over interleaved repetitions. Two servers
+of one app differ by tens of microseconds per request, so an "added" figure
+smaller than that is noise, negative ones included. The last column times
+the same call in a loop in one process, where it is hot.
 """
 
 from __future__ import annotations
