@@ -20,7 +20,6 @@ import os
 import re
 import sys
 import tempfile
-import uuid
 
 import atheris
 
@@ -90,7 +89,7 @@ def request_id_target(data: bytes) -> None:
     if SAFE.fullmatch(header):
         assert result == header
     else:
-        assert uuid.UUID(result).version == 4
+        assert re.fullmatch("[0-9a-f]{32}", result)
 
 
 def version_target(data: bytes) -> None:

@@ -12,6 +12,13 @@ from __future__ import annotations
 from . import app, checks, signals  # noqa: F401
 from ._config import DockerflowConfigError
 from ._extension import Dockerflow
+from ._request import REQUEST_ID_ENVIRON_KEY
 from ._state import DockerflowState, HeartbeatResult
 
-__all__ = ["Dockerflow", "DockerflowConfigError", "DockerflowState", "HeartbeatResult"]
+__all__ = [
+    "REQUEST_ID_ENVIRON_KEY",
+    "Dockerflow",
+    "DockerflowConfigError",
+    "DockerflowState",
+    "HeartbeatResult",
+]

@@ -64,6 +64,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockerflow.checks import CRITICAL, DEBUG, DEFAULT_CHECK_TIMEOUT, ERROR, INFO, WARNING
+from dockerflow.logging import DEFAULT_REQUEST_ID_HEADER
 
 from ._details import DetailsAccess, IPNetwork
 
@@ -80,7 +81,7 @@ DEFAULTS: Mapping[str, Any] = {
     "DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN": None,
     "DOCKERFLOW_HEARTBEAT_DETAILS_NETWORKS": (),
     "DOCKERFLOW_ENABLE_ERROR_ENDPOINT": True,
-    "DOCKERFLOW_REQUEST_ID_HEADER_NAME": "X-Request-ID",
+    "DOCKERFLOW_REQUEST_ID_HEADER_NAME": DEFAULT_REQUEST_ID_HEADER,
     "DOCKERFLOW_SUMMARY_LOG_QUERYSTRING": False,
     "DOCKERFLOW_SUMMARY_LOG_HEALTH_ENDPOINTS": True,
     "DOCKERFLOW_TRACE_CONTEXT": True,

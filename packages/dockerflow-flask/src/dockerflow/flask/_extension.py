@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, overload
+from weakref import WeakSet
 
 from dockerflow.checks import CheckRegistry, get_checks
 from dockerflow.version import get_version
-from flask import current_app, has_request_context
 
 from ._config import read_config
-from ._middleware import RequestMiddleware, current_request_scope, flask_login_user_id
+from ._request import RequestPath, current_request_scope, flask_login_user_id
 from ._state import DockerflowState
 from ._views import make_blueprint
 from .checks.builtins import (
@@ -84,6 +83,7 @@ class Dockerflow:
         """The ``dockerflow.flask`` logger; its level and handlers are the app's."""
         self.summary_logger = logging.getLogger(SUMMARY_LOGGER_NAME)
         """The ``request.summary`` logger; its level and handlers are the app's."""
+        self._apps: WeakSet[Flask] = WeakSet()
         self.registry = CheckRegistry()
         """The checks of this object only (module-level ones run in every app)."""
         self.silenced_checks: list[str] = _check_ids(silenced_checks)
@@ -107,11 +107,17 @@ class Dockerflow:
     def init_app(self, app: Flask) -> None:
         """Validate the app's ``DOCKERFLOW_*`` config and add the endpoints and request path.
 
+        Calling it again for an app this object has initialised does nothing.
         Raises :class:`~dockerflow.flask.DockerflowConfigError` for a bad
-        setting and :class:`RuntimeError` when the app already has Dockerflow.
+        setting and :class:`RuntimeError` when another ``Dockerflow`` object
+        has initialised the app.
         """
+        if app in self._apps:
+            return
         if EXTENSION_NAME in app.extensions:
-            raise RuntimeError(f"Dockerflow is already initialised on the app {app.name!r}")
+            raise RuntimeError(
+                f"another Dockerflow object is already initialised on the app {app.name!r}"
+            )
         config = read_config(app.config)
         version_path = self.version_path
         if version_path is None:
@@ -124,24 +130,17 @@ class Dockerflow:
             silenced_checks=self.silenced_checks,
             version_loader=self._current_version_loader,
         )
-        app.register_blueprint(make_blueprint(state))
-        app.wsgi_app = RequestMiddleware(  # type: ignore[method-assign]
-            app,
-            header_name=config.request_id_header_name,
-            summary_logger=self.summary_logger,
-            summary_extra=self.summary_extra,
-            log_querystring=config.summary_log_querystring,
-            summarise_health_endpoints=config.summary_log_health_endpoints,
-            read_trace_context=config.trace_context,
-        )
+        app.register_blueprint(make_blueprint(state, self.logger))
+        RequestPath(app, config, self)
         app.extensions[EXTENSION_NAME] = state
+        self._apps.add(app)
 
     def summary_extra(self) -> dict[str, Any]:
         """The fields of the current request's ``request.summary`` record.
 
         Called once per request inside its request context, when the response
-        is final (or an exception ended the view). Override it to add, change
-        or remove fields; what it returns is what is logged::
+        starts with its final status (or an exception ended the view). Override
+        it to add, change or remove fields; what it returns is what is logged::
 
             class AcmeDockerflow(Dockerflow):
                 def summary_extra(self):
@@ -156,14 +155,7 @@ class Dockerflow:
 
         Override it to take the id from elsewhere; ``None`` logs as "".
         """
-        # Flask-Login first: asking the current_app proxy for a missing
-        # attribute raises and catches an AttributeError, which cost as
-        # much as all the other summary fields together.
-        if "flask_login" not in sys.modules or not has_request_context():
-            return ""
-        if getattr(current_app, "login_manager", None) is None:
-            return ""
-        return flask_login_user_id()
+        return flask_login_user_id(self.logger)
 
     @overload
     def check(self, func: CheckT, name: str | None = None, *, replace: bool = False) -> CheckT: ...

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from dockerflow.version import VersionFileError
@@ -11,21 +10,21 @@ from flask import Blueprint, Response, jsonify, request
 from .signals import heartbeat_failed, heartbeat_passed
 
 if TYPE_CHECKING:
+    import logging
+
     from ._state import DockerflowState
 
 __all__ = ["ErrorEndpointCalled", "make_blueprint"]
 
 BLUEPRINT_NAME = "dockerflow"
 
-logger = logging.getLogger("dockerflow.flask")
-
 
 class ErrorEndpointCalled(Exception):
     """Raised by ``/__error__`` to test the app's error reporting."""
 
 
-def make_blueprint(state: DockerflowState) -> Blueprint:
-    """The blueprint serving ``state``'s app; ``/__error__`` only when enabled."""
+def make_blueprint(state: DockerflowState, logger: logging.Logger) -> Blueprint:
+    """The blueprint serving ``state``'s app, logging on ``logger``; ``/__error__`` only when enabled."""
     blueprint = Blueprint(BLUEPRINT_NAME, __name__)
     response_class = state.app.response_class
     # What response_class("") would say, worked out once.

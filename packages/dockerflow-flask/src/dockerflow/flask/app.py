@@ -14,8 +14,8 @@ from werkzeug.exceptions import InternalServerError
 import flask
 from dockerflow.logging import get_or_generate_request_id, request_id_context
 
-from ._extension import Dockerflow
-from ._middleware import REQUEST_ID_ENVIRON_KEY, environ_key, request_id_of
+from ._extension import EXTENSION_NAME, Dockerflow
+from ._request import current_request_id
 from .checks import check_database_connected, check_migrations_applied, check_redis_connected
 from .signals import heartbeat_failed, heartbeat_passed
 
@@ -58,15 +58,12 @@ def extract_request_id(request: Any = None) -> str:
     function did. Call it inside a request context; ``request`` is accepted
     for compatibility and not used.
     """
-    environ = flask.request.environ
-    request_id = request_id_context.get() or environ.get(REQUEST_ID_ENVIRON_KEY)
-    if not isinstance(request_id, str):
+    state = flask.current_app.extensions.get(EXTENSION_NAME)
+    if state is None:
         header_name = flask.current_app.config.get("DOCKERFLOW_REQUEST_ID_HEADER_NAME")
-        request_id = request_id_of(environ, environ_key(header_name or "X-Request-ID"))
-        environ[REQUEST_ID_ENVIRON_KEY] = request_id
+    else:
+        header_name = state.config.request_id_header_name
+    request_id = current_request_id(header_name)
     if request_id_context.get() != request_id:
         request_id_context.set(request_id)
-    flask.g._request_id = request_id
-    if "request_id" not in flask.g:
-        flask.g.request_id = request_id
     return request_id

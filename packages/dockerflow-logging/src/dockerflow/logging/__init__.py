@@ -25,6 +25,7 @@ from ._encoding import SafeJSONEncoder
 from ._formatter import JsonLogFormatter, MozlogFormatter
 from ._handler import MozlogHandler
 from ._request_id import (
+    DEFAULT_REQUEST_ID_HEADER,
     RequestIdLogFilter,
     get_or_generate_request_id,
     is_safe_request_id,
@@ -42,6 +43,7 @@ from ._trace_context import (
 from ._tracebacks import safer_format_traceback
 
 __all__ = [
+    "DEFAULT_REQUEST_ID_HEADER",
     "JsonLogFormatter",
     "MozlogFormatter",
     "MozlogHandler",
