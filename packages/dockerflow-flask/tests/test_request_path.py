@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any, Callable
 
 import pytest
-from flask import Flask, Response, g, request, stream_with_context
+from flask import Flask, Response, g, request, send_file, stream_with_context
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.test import EnvironBuilder
@@ -357,3 +357,53 @@ class TestSummaryHooks:
             fields = dockerflow.summary_extra()
 
         assert (fields["path"], fields["agent"], fields["uid"]) == ("/some/path", "t/1", "")
+
+
+@pytest.mark.parametrize("server", ["uwsgi-function", "gunicorn-class"])
+def test_a_send_file_body_reaches_the_server_as_its_file_wrapper_made_it(
+    app: Flask, summary_records: Records, tmp_path: Any, server: str
+) -> None:
+    """The server sends such a body with sendfile() only when it gets its own object back.
+
+    uWSGI's ``wsgi.file_wrapper`` is a function returning the file itself;
+    gunicorn's is a class.
+    """
+    document = tmp_path / "document.txt"
+    document.write_bytes(b"sent by the server")
+
+    class GunicornLikeWrapper:
+        def __init__(self, filelike: Any, blksize: int = 8192) -> None:
+            self.filelike = filelike
+
+        def __iter__(self) -> Iterator[bytes]:
+            return iter(lambda: self.filelike.read(8192), b"")
+
+        def close(self) -> None:
+            self.filelike.close()
+
+    def uwsgi_like_wrapper(filelike: Any, blksize: int = 8192) -> Any:
+        return filelike
+
+    @app.get("/document")
+    def send() -> Response:
+        return send_file(document, mimetype="text/plain")
+
+    Dockerflow(app)
+    wrapper = uwsgi_like_wrapper if server == "uwsgi-function" else GunicornLikeWrapper
+    environ = EnvironBuilder(path="/document", headers={"X-Request-ID": "f-1"}).get_environ()
+    environ["wsgi.file_wrapper"] = wrapper
+    sent: list[str] = []
+
+    body = app(environ, lambda status, headers, exc_info=None: sent.append(status))
+    try:
+        if server == "uwsgi-function":
+            assert body.fileno() >= 0  # type: ignore[attr-defined]
+        else:
+            assert isinstance(body, GunicornLikeWrapper)
+        assert b"".join(body) == b"sent by the server"
+    finally:
+        body.close()  # type: ignore[attr-defined]
+
+    assert sent == ["200 OK"]
+    (record,) = summary_records()
+    assert (record.path, record.code, record.rid) == ("/document", 200, "f-1")
