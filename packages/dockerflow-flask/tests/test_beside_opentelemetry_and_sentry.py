@@ -18,9 +18,9 @@ from dockerflow.flask import Dockerflow
 pytest.importorskip("opentelemetry.instrumentation.flask")
 pytest.importorskip("sentry_sdk")
 
-from opentelemetry.instrumentation.flask import FlaskInstrumentor  # noqa: E402
-from opentelemetry.instrumentation.logging import LoggingInstrumentor  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.instrumentation.flask import FlaskInstrumentor
+from opentelemetry.instrumentation.logging import LoggingInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
 
 
 @pytest.fixture
@@ -111,7 +111,10 @@ class Keep(Transport):
 sentry_sdk.init(
     dsn="http://public@127.0.0.1:9/1",
     transport=Keep,
-    integrations=[FlaskIntegration(), LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)],
+    integrations=[
+        FlaskIntegration(),
+        LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+    ],
 )
 logging.getLogger("request.summary").setLevel(logging.INFO)
 app = Flask("sentried")
@@ -137,7 +140,10 @@ print(json.dumps([
 
 
 def sentry_events(paths: list[str], tmp_path: Any) -> list[dict[str, Any]]:
-    """The events sentry-sdk sends for ``paths``, in a process of its own (its patches are global)."""
+    """The events sentry-sdk sends for ``paths``, in a process of its own.
+
+    Its integrations patch Flask and logging for the whole process.
+    """
     script = f"PATHS = {paths!r}\n" + textwrap.dedent(SENTRY_APP)
     result = subprocess.run(
         [sys.executable, "-c", script],

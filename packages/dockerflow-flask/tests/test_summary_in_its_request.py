@@ -42,7 +42,7 @@ def summary_lines() -> Iterator[io.StringIO]:
 def test_a_handler_filter_reading_flask_request_sees_the_summarys_request(
     app: Flask, summary_records: Records
 ) -> None:
-    """The filter of Flask's logging docs (has_request_context, request.endpoint) fills the summary."""
+    """Flask's logging docs' filter (has_request_context, request.endpoint) fills the summary."""
 
     class RequestInfo(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
@@ -193,7 +193,7 @@ def test_g_start_timestamp_is_the_time_the_request_started(app: Flask) -> None:
 def test_the_error_endpoint_logs_through_logging_as_it_is_when_the_extension_is_made(
     tmp_path: Any,
 ) -> None:
-    """python-dockerflow's suite reloads ``logging`` and then makes a new Dockerflow: it logs there."""
+    """python-dockerflow's suite reloads ``logging``, then makes a Dockerflow: it logs there."""
     script = textwrap.dedent(
         """
         import importlib, logging

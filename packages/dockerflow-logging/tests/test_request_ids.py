@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
-import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
@@ -222,7 +221,7 @@ def test_filter_rid_reaches_the_json_fields(make_record, parse_line, formatter):
 
 
 def test_new_request_ids_are_32_random_lowercase_hex_digits():
-    """new_request_id() gives nginx's $request_id format: every hex digit turns up at every place."""
+    """nginx's $request_id format: every hex digit turns up at every place."""
     ids = [new_request_id() for _ in range(2000)]
     assert all(is_new_id(value) for value in ids)
     assert len(set(ids)) == len(ids)

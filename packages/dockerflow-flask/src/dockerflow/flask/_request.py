@@ -259,14 +259,16 @@ class RequestPath:
 
     def _summary_fields(self, scope: RequestScope) -> dict[str, Any]:
         """``summary_extra()`` inside this app's request context, else the default fields."""
-        if not has_request_context() or current_app._get_current_object() is not self.app:
+        if not has_request_context() or _current_flask_app() is not self.app:
             return scope.summary_fields()
         try:
             fields = self.extension.summary_extra()
             if not isinstance(fields, dict):
                 raise TypeError(f"summary_extra() returned a {type(fields).__name__}, not a dict")
         except Exception:
-            self.extension.logger.exception("summary_extra() failed: the summary has the default fields")
+            self.extension.logger.exception(
+                "summary_extra() failed: the summary has the default fields"
+            )
             return scope.summary_fields()
         return fields
 
@@ -320,7 +322,7 @@ def flask_login_user_id(logger: logging.Logger) -> str:
         return ""
     # Not current_app.login_manager: a missing attribute on the proxy raises
     # and catches an AttributeError, as costly as all the summary fields.
-    if getattr(current_app._get_current_object(), "login_manager", None) is None:
+    if getattr(_current_flask_app(), "login_manager", None) is None:
         return ""
     try:
         user = flask_login.current_user
@@ -331,6 +333,12 @@ def flask_login_user_id(logger: logging.Logger) -> str:
         logger.debug("Could not read the current user id", exc_info=True)
         return ""
     return "" if user_id is None else str(user_id)
+
+
+def _current_flask_app() -> Flask:
+    """The app behind ``flask.current_app`` (the proxy is typed as the app itself)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app
 
 
 def _enter_request(scope: RequestScope) -> None:

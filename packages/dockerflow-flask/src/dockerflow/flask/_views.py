@@ -24,7 +24,10 @@ class ErrorEndpointCalled(Exception):
 
 
 def make_blueprint(state: DockerflowState, logger: logging.Logger) -> Blueprint:
-    """The blueprint serving ``state``'s app, logging on ``logger``; ``/__error__`` only when enabled."""
+    """The blueprint serving ``state``'s app; ``/__error__`` only when enabled.
+
+    The views log on ``logger``, the extension's ``dockerflow.flask`` logger.
+    """
     blueprint = Blueprint(BLUEPRINT_NAME, __name__)
     response_class = state.app.response_class
     # What response_class("") would say, worked out once.
