@@ -300,7 +300,7 @@ def test_get_or_generate_request_id() -> None:
     assert get_or_generate_request_id({"X-Request-ID": "abc"}) == "abc"
     assert get_or_generate_request_id({"x-request-id": "abc"}) == "abc"
     assert get_or_generate_request_id({"X-Trace": "t-1"}, header_name="X-Trace") == "t-1"
-    assert generated and generated != get_or_generate_request_id({})
+    assert generated != get_or_generate_request_id({})
 
 
 def test_safer_format_traceback_escapes_the_exception_value() -> None:
