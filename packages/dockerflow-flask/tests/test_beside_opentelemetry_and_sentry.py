@@ -166,9 +166,7 @@ def test_a_view_exception_is_one_exception_event_in_sentry(tmp_path: Any) -> Non
     assert [event["exception"] for event in with_exception] == [["RuntimeError"]]
     # python-dockerflow's ERROR summary, the exception's text, is a message event as there.
     summary_events = [event for event in events if event["logger"] == "request.summary"]
-    assert [(event["exception"], event["message"]) for event in summary_events] == [
-        ([], "kaboom")
-    ]
+    assert [(event["exception"], event["message"]) for event in summary_events] == [([], "kaboom")]
     assert {event["url"] for event in events} == {"http://localhost/raises"}
 
 
