@@ -11,6 +11,12 @@ count hardly moves with the machine's load, so on a shared machine this is
 the page to compare ratios with; it does not weigh cache misses or system
 calls as time does. Needs valgrind (``apt-get install -y valgrind``).
 
+Both sides write JSON with the standard library: python-dockerflow always
+does, and ours does in its default install (the ``bench`` environment sets
+``DOCKERFLOW_LOGGING_ENCODER=json``). The rows marked ``fast`` count ours
+with the optional orjson encoder (``dockerflow-logging[fast]``) instead,
+still against python-dockerflow on the standard library.
+
 The second table counts the same way inside gunicorn: one sync worker of
 each server of ``bench/load.py`` (bare Flask, the floor of logging, ours,
 python-dockerflow) runs under callgrind; after 100 warm-up requests its
@@ -61,11 +67,15 @@ def _count_in_this_process(variant: str, count: int) -> None:
         call()
 
 
-def _instructions(python: str, variant: str, count: int) -> int:
+#: ``DOCKERFLOW_LOGGING_ENCODER`` of ours for the ``fast`` rows.
+FAST = {"DOCKERFLOW_LOGGING_ENCODER": "orjson"}
+
+
+def _instructions(python: str, variant: str, count: int, **environ: str) -> int:
     """Instructions callgrind collected for a whole process of ``count`` requests."""
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python,
                __file__, "--worker"]  # fmt: skip
-    environ = {**os.environ, "BENCH_VARIANT": variant, "BENCH_COUNT": str(count)}
+    environ = {**os.environ, **environ, "BENCH_VARIANT": variant, "BENCH_COUNT": str(count)}
     done = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=1800)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or found is None:
@@ -87,7 +97,7 @@ def _get(port: int, count: int) -> None:
             connection.close()
 
 
-def _gunicorn_instructions(python: str, app: str, count: int) -> float:
+def _gunicorn_instructions(python: str, app: str, count: int, **environ: str) -> float:
     """Instructions per request in a gunicorn sync worker serving ``app`` under callgrind."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -97,7 +107,7 @@ def _gunicorn_instructions(python: str, app: str, count: int) -> float:
                    f"--callgrind-out-file={workdir}/cg.%p",
                    python, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
                    "--chdir", str(HERE / "apps"), "request_apps:app"]  # fmt: skip
-        environ = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        environ = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, **environ}
         with open(os.path.join(workdir, "log"), "wb") as log:
             server = subprocess.Popen(command, env={**environ, "BENCH_APP": app},
                                       stdout=log, stderr=log)  # fmt: skip
@@ -150,6 +160,11 @@ def main() -> None:
             base = _instructions(python, variant, 0)
             per_request[side, variant] = (whole - base) / args.iterations
             print(f"{side} {variant}: {per_request[side, variant]:,.0f}", file=sys.stderr)
+    whole = _instructions(sys.executable, "route_json", args.iterations, **FAST)
+    base = _instructions(sys.executable, "route_json", 0, **FAST)
+    per_request[ours, "route_json_fast"] = (whole - base) / args.iterations
+    per_request[theirs, "route_json_fast"] = per_request[theirs, "route_json"]
+    labels = {**labels, "route_json_fast": f"{labels['route_json']}, ours with `fast`"}
     added = {key: value - per_request[key[0], "bare"] for key, value in per_request.items()}
 
     def row(variant: str) -> list[str]:
@@ -168,9 +183,12 @@ def main() -> None:
         python = pythons.get(name, sys.executable)
         in_worker[name] = _gunicorn_instructions(python, app, args.gunicorn_requests)
         print(f"gunicorn {name}: {in_worker[name]:,.0f}", file=sys.stderr)
+    fast = _gunicorn_instructions(sys.executable, load.APPS[ours], args.gunicorn_requests, **FAST)
     bare, floor = in_worker["bare"], in_worker["log-line"]
-    worker_rows = [[load.LABELS[name], f"{count / 1000:,.1f}", f"{(count - bare) / 1000:+,.1f}",
-                    f"{floor / count:.1%}"] for name, count in in_worker.items()]  # fmt: skip
+    worker_labels = {**load.LABELS, "fast": f"{load.LABELS[ours]}, with `fast`"}
+    worker_rows = [[worker_labels[name], f"{count / 1000:,.1f}", f"{(count - bare) / 1000:+,.1f}",
+                    f"{floor / count:.1%}"]
+                   for name, count in {**in_worker, "fast": fast}.items()]  # fmt: skip
     worker_header = ["gunicorn server", "k-instr per request in the worker", "added",
                      "floor of logging / this"]  # fmt: skip
     mine, their = in_worker[ours] - bare, in_worker[theirs] - bare
@@ -178,8 +196,9 @@ def main() -> None:
         "",
         *_runner.table(worker_header, worker_rows),
         "",
-        f"- In the worker, ours adds {mine / their:.2f} of python-dockerflow's instructions. "
-        "The last column is the share of the floor of logging's requests per second a "
+        f"- In the worker, ours adds {mine / their:.2f} of python-dockerflow's instructions "
+        f"(both on the standard library's JSON encoder; {(fast - bare) / their:.2f} with "
+        "ours on the `fast` extra's orjson). The last column is the share of the floor of logging's requests per second a "
         "server would keep if time followed instructions.",
     ]
     bars = [("floor of logging", added[ours, "log_line"] / 1000, _runner.FLOOR)]
