@@ -40,6 +40,7 @@ from urllib.parse import unquote
 from werkzeug.datastructures import EnvironHeaders
 
 from dockerflow.logging import (
+    JsonLogFormatter,
     TraceContext,
     get_or_generate_request_id,
     parse_trace_headers,
@@ -74,8 +75,9 @@ REQUEST_ID_ENVIRON_KEY = "dockerflow.request_id"
 #: summary, whatever the method.
 HEALTH_PATHS = frozenset({"/__version__", "/__heartbeat__", "/__lbheartbeat__"})
 
-# Names a LogRecord's own attributes take: ``extra=`` may not use them.
-_RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# A LogRecord's own attributes: ``extra=`` may not use their names, and the
+# formatter leaves them out of ``Fields``.
+_RECORD_ATTRS = JsonLogFormatter.EXCLUDED_LOGRECORD_ATTRS
 
 # The request the innermost Dockerflow app is handling, in its own context.
 _current_scope: contextvars.ContextVar[RequestScope | None] = contextvars.ContextVar(
