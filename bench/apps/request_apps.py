@@ -3,16 +3,14 @@
 In ``bench``, ``dockerflow.flask`` is ours; in ``bench-upstream`` it is
 python-dockerflow. Both take ``Dockerflow(app, version_path=...)``, so one
 definition serves both sides and the only difference measured is the
-extension. Four apps, each with the same ``/hello`` route:
+extension. Three apps, each with the same ``/hello`` route:
 
 - ``bare``: nothing else, the floor;
 - ``log-line``: the floor of logging, one constant ``request.summary``-sized
   line per request through a standard ``StreamHandler``, nothing computed;
 - ``dockerflow``: the extension, its ``request.summary`` through a
   ``StreamHandler`` with the mozlog formatter (see
-  :func:`configure_summary_logging`);
-- ``syscalls`` (``bench/syscalls.py``): the bare route making the extra
-  system calls ``BENCH_SYSCALLS`` names.
+  :func:`configure_summary_logging`).
 
 Under gunicorn (``bench/load.py``), ``request_apps:app`` is the app named by
 ``BENCH_APP``, logging to stdout.
@@ -44,22 +42,6 @@ def make_bare_app() -> Flask:
     """The floor: one plain Flask route and nothing else."""
     app = Flask("bench_bare")
     app.add_url_rule("/hello", "hello", lambda: "Hello, World!")
-    return app
-
-
-def make_syscalls_app(calls: str) -> Flask:
-    """The bare route making extra system calls: ``calls`` is ``getpid:3`` or ``urandom:10``."""
-    name, _, count = calls.partition(":")
-    call = {"getpid": os.getpid, "urandom": lambda: os.urandom(16)}[name]
-    repeat = range(int(count))
-
-    def hello() -> str:
-        for _ in repeat:
-            call()
-        return "Hello, World!"
-
-    app = Flask("bench_syscalls")
-    app.add_url_rule("/hello", "hello", hello)
     return app
 
 
@@ -129,12 +111,10 @@ def __getattr__(name: str) -> Any:
         app = make_bare_app()
     elif kind == "log-line":
         app = make_log_line_app(sys.stdout)
-    elif kind == "syscalls":
-        app = make_syscalls_app(os.environ["BENCH_SYSCALLS"])
     elif kind == "dockerflow":
         configure_summary_logging(sys.stdout)
         app = make_dockerflow_app()
     else:
-        raise ValueError(f"BENCH_APP must be bare, log-line, syscalls or dockerflow, not {kind!r}")
+        raise ValueError(f"BENCH_APP must be bare, log-line or dockerflow, not {kind!r}")
     globals()["app"] = app
     return app
