@@ -198,7 +198,8 @@ def main() -> None:
         "",
         f"- In the worker, ours adds {mine / their:.2f} of python-dockerflow's instructions "
         f"(both on the standard library's JSON encoder; {(fast - bare) / their:.2f} with "
-        "ours on the `fast` extra's orjson). The last column is the share of the floor of logging's requests per second a "
+        "ours on the `fast` extra's orjson). The last column is the share of the floor of "
+        "logging's requests per second a "
         "server would keep if time followed instructions.",
     ]
     bars = [("floor of logging", added[ours, "log_line"] / 1000, _runner.FLOOR)]

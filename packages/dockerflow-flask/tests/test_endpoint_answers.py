@@ -11,7 +11,20 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.test import EnvironBuilder
 
 from dockerflow.flask import Dockerflow
+from dockerflow.flask._request import _environ_key
 from dockerflow.logging import get_or_generate_request_id
+
+# RFC 9110 token characters: what DOCKERFLOW_REQUEST_ID_HEADER_NAME accepts.
+TOKEN_CHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@given(st.text(alphabet=TOKEN_CHARS, min_size=1, max_size=40), st.text(max_size=40))
+def test_the_environ_key_of_a_header_finds_what_werkzeug_headers_find(
+    header_name: str, value: str
+) -> None:
+    environ = {_environ_key(header_name): value}
+    assert EnvironHeaders(environ).get(header_name) == value
+
 
 LB_APP = Flask(__name__)
 Dockerflow(LB_APP)

@@ -37,14 +37,13 @@ import traceback
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
-from werkzeug.datastructures import EnvironHeaders
-
 from dockerflow.logging import (
     JsonLogFormatter,
     TraceContext,
     get_or_generate_request_id,
     parse_trace_headers,
     request_id_context,
+    request_id_from,
     trace_context,
 )
 from flask import current_app, g, got_request_exception, has_request_context, request
@@ -172,6 +171,7 @@ class RequestPath:
         self.app = app
         self.wsgi_app = app.wsgi_app
         self.header_name = config.request_id_header_name
+        self.header_key = _environ_key(self.header_name)
         self.log_querystring = config.summary_log_querystring
         self.summarise_health_endpoints = config.summary_log_health_endpoints
         self.read_trace_context = config.trace_context
@@ -184,7 +184,7 @@ class RequestPath:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request_id = environ.get(REQUEST_ID_ENVIRON_KEY)
         if not isinstance(request_id, str):
-            request_id = get_or_generate_request_id(EnvironHeaders(environ), self.header_name)
+            request_id = request_id_from(environ.get(self.header_key))
             environ[REQUEST_ID_ENVIRON_KEY] = request_id
         trace = None
         if self.read_trace_context:
@@ -389,6 +389,12 @@ def _is_server_file(body: Iterable[bytes], environ: WSGIEnvironment) -> bool:
     if isinstance(wrapper, type):
         return isinstance(body, wrapper)
     return hasattr(body, "fileno")
+
+
+def _environ_key(header_name: str) -> str:
+    """The WSGI environ key of a header: ``HTTP_X_REQUEST_ID`` for ``X-Request-ID``."""
+    key = header_name.upper().replace("-", "_")
+    return key if key in {"CONTENT_TYPE", "CONTENT_LENGTH"} else f"HTTP_{key}"
 
 
 def _with_echo_header(

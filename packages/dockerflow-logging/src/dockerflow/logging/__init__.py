@@ -31,6 +31,7 @@ from ._request_id import (
     is_safe_request_id,
     new_request_id,
     request_id_context,
+    request_id_from,
 )
 from ._trace_context import (
     TraceContext,
@@ -57,6 +58,7 @@ __all__ = [
     "parse_trace_headers",
     "parse_traceparent",
     "request_id_context",
+    "request_id_from",
     "safer_format_traceback",
     "trace_context",
     "trace_context_from_headers",

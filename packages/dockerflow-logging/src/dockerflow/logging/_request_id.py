@@ -40,6 +40,16 @@ def is_safe_request_id(value: str) -> bool:
     return _SAFE_REQUEST_ID.fullmatch(value) is not None
 
 
+def request_id_from(value: object) -> str:
+    """``value`` when it is a safe request id (:func:`is_safe_request_id`), else a new one.
+
+    For a framework that looks the header up itself (a WSGI environ key, say).
+    """
+    if isinstance(value, str) and is_safe_request_id(value):
+        return str.__str__(value)
+    return new_request_id()
+
+
 def get_or_generate_request_id(headers: Headers, header_name: str | None = None) -> str:
     """Return the request id sent in ``headers``, or a new one (:func:`new_request_id`).
 
@@ -51,10 +61,7 @@ def get_or_generate_request_id(headers: Headers, header_name: str | None = None)
     longer than 128 characters, or holds whitespace, control characters,
     quotes or non-ASCII characters is replaced by a new id. ``bytes`` values are read as ASCII.
     """
-    value = header_text(headers, header_name or DEFAULT_REQUEST_ID_HEADER)
-    if value is not None and is_safe_request_id(value):
-        return str.__str__(value)
-    return new_request_id()
+    return request_id_from(header_text(headers, header_name or DEFAULT_REQUEST_ID_HEADER))
 
 
 class RequestIdLogFilter(logging.Filter):
