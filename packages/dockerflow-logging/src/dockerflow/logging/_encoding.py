@@ -30,7 +30,7 @@ import json
 import math
 import os
 import uuid
-from typing import Any, Callable
+from typing import Any
 
 from ._text import safe_repr
 
@@ -134,17 +134,23 @@ def _jsonable_key(key: Any) -> str:
 
 
 class JsonEncoder:
-    """The standard library encoder: compact, ASCII-only JSON; never raises."""
+    """The standard library encoder: compact, ASCII-only JSON; never raises.
+
+    Without circular checking a circular value ends in RecursionError, caught
+    like any other refusal.
+    """
 
     name = "json"
 
     def __init__(self) -> None:
-        self._chunks = _make_chunk_encoder()
+        self._json = json.JSONEncoder(
+            default=json_default, allow_nan=False, check_circular=False, separators=(",", ":")
+        )
 
     def encode(self, obj: Any) -> str:
         """Return ``obj`` as one line of JSON."""
         try:
-            return "".join(self._chunks(obj))
+            return self._json.encode(obj)
         except Exception:  # circular, NaN, bad keys, deep nesting, huge ints
             return self.encode_converted(obj)
 
@@ -154,32 +160,7 @@ class JsonEncoder:
             converted = to_jsonable(obj)
         except RecursionError:  # called from deep in the stack already
             converted = "<too deep>"
-        return "".join(self._chunks(converted))
-
-
-def _make_chunk_encoder() -> Callable[[Any], Any]:
-    """Return a function giving the JSON text of a value as chunks to join.
-
-    ``json.dumps`` builds a new C encoder on every call; building it once saves
-    a third of the time. Without circular checking the C encoder keeps no
-    state between calls, so one instance serves every thread; a circular value
-    ends in RecursionError, which :class:`JsonEncoder` catches.
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is not None:
-        try:
-            c_encoder = make(
-                None, json_default, json.encoder.encode_basestring_ascii,
-                None, ":", ",", False, False, False,
-            )  # fmt: skip
-            if "".join(c_encoder({"a": [1, None]}, 0)) == '{"a":[1,null]}':
-                return lambda obj: c_encoder(obj, 0)
-        except Exception:  # a C encoder with another signature: use the Python one
-            pass
-    py_encoder = json.JSONEncoder(
-        default=json_default, allow_nan=False, check_circular=False, separators=(",", ":")
-    )
-    return lambda obj: py_encoder.iterencode(obj)
+        return self._json.encode(converted)
 
 
 class OrjsonEncoder:
