@@ -130,6 +130,15 @@ def test_an_unsampled_trace_says_so(encoder, make_record):
     assert line["logging.googleapis.com/trace_sampled"] is False
 
 
+def test_outside_the_trace_the_records_trace_fields_are_used(encoder, make_record):
+    """A record formatted after its request (a queue handler) carries trace_id and span_id."""
+    record = make_record(extra={"trace_id": TRACE.trace_id, "span_id": TRACE.span_id})
+    line = json.loads(CloudLoggingFormatter(encoder=encoder, project_id="p").format(record))
+    assert line["logging.googleapis.com/trace"] == f"projects/p/traces/{TRACE.trace_id}"
+    assert line["logging.googleapis.com/spanId"] == TRACE.span_id
+    assert "logging.googleapis.com/trace_sampled" not in line  # not known from the fields
+
+
 def test_the_project_id_defaults_to_google_cloud_project(
     encoder, make_record, in_trace, monkeypatch
 ):

@@ -44,8 +44,11 @@ class CloudLoggingFormatter(MozlogFormatter):
       Error Reporting recognises); absent when empty;
     - ``logging.googleapis.com/trace`` (``projects/PROJECT_ID/traces/TRACE_ID``),
       ``logging.googleapis.com/spanId`` and
-      ``logging.googleapis.com/trace_sampled``: from :data:`trace_context`,
-      only when a trace is set and a project id is known;
+      ``logging.googleapis.com/trace_sampled``: from :data:`trace_context`
+      when the line is formatted, else from the record's ``trace_id`` and
+      ``span_id`` fields (:class:`RequestIdLogFilter` and the Flask summary
+      put them there; ``trace_sampled`` is then unknown and left out); only
+      when a project id is known;
     - ``httpRequest`` on ``request.summary`` lines: ``requestMethod``,
       ``requestUrl`` (path and query string), ``status``, ``userAgent``,
       ``remoteIp`` (the first address of ``remoteAddressChain``) and
@@ -80,12 +83,17 @@ class CloudLoggingFormatter(MozlogFormatter):
         if message:
             envelope["message"] = message
         trace = trace_context.get()
-        if trace is not None and self.project_id:
+        if trace is not None:
+            trace_id, span_id, sampled = trace
+        else:  # a record handled outside its request still carries its trace's ids
+            trace_id, span_id, sampled = fields.get("trace_id"), fields.get("span_id"), None
+        if self.project_id and isinstance(trace_id, str) and isinstance(span_id, str):
             envelope["logging.googleapis.com/trace"] = (
-                f"projects/{self.project_id}/traces/{trace.trace_id}"
+                f"projects/{self.project_id}/traces/{trace_id}"
             )
-            envelope["logging.googleapis.com/spanId"] = trace.span_id
-            envelope["logging.googleapis.com/trace_sampled"] = trace.sampled
+            envelope["logging.googleapis.com/spanId"] = span_id
+            if sampled is not None:
+                envelope["logging.googleapis.com/trace_sampled"] = sampled
         if record.name == SUMMARY_LOGGER_NAME:
             envelope["httpRequest"] = http_request(fields)
         return envelope
