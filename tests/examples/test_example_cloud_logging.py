@@ -1,4 +1,4 @@
-"""The example service's LOG_FORMAT=cloud-logging setting, in a fresh interpreter as the image runs it."""
+"""The example service's LOG_FORMAT=cloud-logging setting, in a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ SCRIPT = textwrap.dedent(
 
 def run_example(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     copy = tmp_path / "app"
-    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("instance", "__pycache__", "*.whl"))
+    ignore = shutil.ignore_patterns("instance", "__pycache__", "*.whl")
+    shutil.copytree(EXAMPLE, copy, ignore=ignore)
     environ = {
         name: value
         for name, value in os.environ.items()
