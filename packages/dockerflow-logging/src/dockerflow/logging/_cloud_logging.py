@@ -58,17 +58,8 @@ class CloudLoggingFormatter(MozlogFormatter):
     variable. The other arguments are :class:`MozlogFormatter`'s.
     """
 
-    def __init__(
-        self,
-        fmt: str | None = None,
-        datefmt: str | None = None,
-        style: Any = "%",
-        logger_name: str = "Dockerflow",
-        *,
-        encoder: str | None = None,
-        project_id: str | None = None,
-    ) -> None:
-        super().__init__(fmt, datefmt, style, logger_name, encoder=encoder)
+    def __init__(self, *args: Any, project_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.project_id = project_id or os.environ.get("GOOGLE_CLOUD_PROJECT") or None
 
     def convert_record(self, record: logging.LogRecord) -> dict[str, Any]:
