@@ -92,13 +92,10 @@ class MozlogFormatter(logging.Formatter):
             "Logger": attrs.get("logger_name", self.logger_name),
             "Hostname": self.hostname,
             "EnvVersion": self.LOGGING_FORMAT_VERSION,
-            "Severity": self._severity(record.levelno),
+            "Severity": severity(record.levelno, self.SYSLOG_LEVEL_MAP, self.DEFAULT_SYSLOG_LEVEL),
             "Pid": os.getpid() if record.process is None else record.process,
             "Fields": fields,
         }
-
-    def _severity(self, levelno: object) -> Any:
-        return severity(levelno, self.SYSLOG_LEVEL_MAP, self.DEFAULT_SYSLOG_LEVEL)
 
     @staticmethod
     def is_value_jsonlike(value: str) -> bool:
@@ -157,7 +154,9 @@ class MozlogFormatter(logging.Formatter):
             "Logger": safe_str(attr("logger_name", self.logger_name)),
             "Hostname": self.hostname,
             "EnvVersion": self.LOGGING_FORMAT_VERSION,
-            "Severity": self._severity(attr("levelno", logging.ERROR)),
+            "Severity": severity(
+                attr("levelno", logging.ERROR), self.SYSLOG_LEVEL_MAP, self.DEFAULT_SYSLOG_LEVEL
+            ),
             "Pid": os.getpid(),
             "Fields": fields,
         }
