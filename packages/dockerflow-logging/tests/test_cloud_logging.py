@@ -17,6 +17,8 @@ import re
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dockerflow.logging import (
     CloudLoggingFormatter,
@@ -239,3 +241,27 @@ def test_it_is_usable_from_dict_config(in_trace):
     assert (line["severity"], line["message"]) == ("WARNING", "disk 91% full")
     assert line["logging.googleapis.com/trace"] == f"projects/moz-prod/traces/{TRACE.trace_id}"
     assert line["Fields"]["trace_id"] == TRACE.trace_id
+
+
+summary_values = st.one_of(
+    st.text(max_size=20), st.integers(), st.floats(), st.none(), st.booleans(),
+    st.lists(st.one_of(st.text(max_size=10), st.integers(), st.none()), max_size=3),
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(["request.summary", "app"]),
+    extra=st.dictionaries(st.sampled_from(sorted(SUMMARY)), summary_values),
+    level=st.integers(min_value=0, max_value=100),
+    project_id=st.sampled_from([None, "p"]),
+)
+def test_any_summary_gives_one_json_line_that_keeps_every_field(name, extra, level, project_id):
+    """Whatever types a summary_extra override puts in the fields: one line, nothing lost."""
+    record = logging.LogRecord(name, level, __file__, 1, "m", (), None)
+    record.__dict__.update(extra, trace_id=TRACE.trace_id, span_id=TRACE.span_id)
+    line = CloudLoggingFormatter(project_id=project_id).format(record)
+    assert len(line.splitlines()) == 1
+    parsed = json.loads(line)
+    assert set(parsed) >= MOZLOG_KEYS
+    assert set(extra) <= set(parsed["Fields"])

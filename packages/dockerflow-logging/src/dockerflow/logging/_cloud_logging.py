@@ -24,8 +24,8 @@ CLOUD_SEVERITY = {
 #: The mozlog logger name of the request log, whose lines get ``httpRequest``.
 SUMMARY_LOGGER_NAME = "request.summary"
 
-# Characters left as they are in requestUrl: RFC 3986's reserved ones and "%"
-# is not among them, so a decoded "%" becomes "%25" again.
+# Kept as they are in requestUrl: RFC 3986's delimiters. "%" is not among
+# them: the summary's path and query string are decoded, so "%" means "%25".
 _URL_SAFE = "/?:@!$&'()*+,;=~"
 
 
