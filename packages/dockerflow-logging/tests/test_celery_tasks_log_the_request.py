@@ -213,3 +213,34 @@ def test_the_worker_sets_no_id_between_tasks(worker: Worker):
     lines = worker.wait_for("note leak-check", "note after")
     assert lines["note after"]["Fields"]["rid"] not in (None, "req-celery-3")
     assert "trace_id" not in lines["note after"]["Fields"]
+
+
+def test_an_id_the_sender_puts_in_the_headers_is_kept(worker: Worker):
+    with in_request("req-celery-4", None):
+        worker.app.note.apply_async(
+            ("own-id",), headers={dockerflow_celery.REQUEST_ID_HEADER: "chosen-by-sender"}
+        )
+    line = worker.wait_for("note own-id")["note own-id"]
+    assert line["Fields"]["rid"] == "chosen-by-sender"
+
+
+def test_a_task_run_eagerly_keeps_the_callers_id_and_trace():
+    """task.apply() runs in the caller's context: the receivers leave it as it is."""
+    from celery import Celery
+
+    app = Celery("eager", broker="redis://127.0.0.1:1/0")  # apply() never sends a message
+    seen = []
+
+    @app.task
+    def look() -> None:
+        seen.append((request_id_context.get(), trace_context.get()))
+
+    dockerflow_celery.connect()
+    try:
+        with in_request("req-eager", TRACE):
+            look.apply()
+            after = request_id_context.get()
+    finally:
+        dockerflow_celery.disconnect()
+    assert seen == [("req-eager", TRACE)]
+    assert after == "req-eager"
