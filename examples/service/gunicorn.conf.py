@@ -2,7 +2,7 @@
 
 Everything comes from the environment, the Dockerflow way: ``PORT`` (default
 8000), ``WEB_CONCURRENCY`` (workers, default 2), ``GUNICORN_THREADS``,
-``GUNICORN_TIMEOUT`` and ``LOG_LEVEL``. gunicorn's own logs (``gunicorn.error``
+``GUNICORN_TIMEOUT``, ``LOG_LEVEL`` and ``LOG_FORMAT``. gunicorn's own logs (``gunicorn.error``
 and ``gunicorn.access``) are mozlog JSON on stdout like the app's.
 """
 
@@ -26,7 +26,10 @@ logconfig_dict = {
     "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
     "formatters": {
         "mozlog": {
-            "()": "dockerflow.logging.JsonLogFormatter",
+            # LOG_FORMAT=cloud-logging: the app's choice (app/logging_config.py)
+            "()": "dockerflow.logging.CloudLoggingFormatter"
+            if os.environ.get("LOG_FORMAT") == "cloud-logging"
+            else "dockerflow.logging.JsonLogFormatter",
             "logger_name": "example-service",
         }
     },

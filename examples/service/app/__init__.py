@@ -39,7 +39,7 @@ DEFAULTS: Mapping[str, Any] = {
 
 def create_app(config: Mapping[str, Any] | None = None, *, env_prefix: str = "FLASK") -> Flask:
     """Build the app: config, logging, database, Dockerflow, static files."""
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LOG_FORMAT", "mozlog"))
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(platform_settings(os.environ))

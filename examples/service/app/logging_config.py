@@ -8,9 +8,18 @@ from typing import Any
 #: ``Logger`` field of every line; ``Type`` is the logger's name.
 LOGGER_NAME = "example-service"
 
+#: The formatter of each ``LOG_FORMAT``: mozlog, or mozlog plus the keys Google
+#: Cloud Logging reads (severity, message, trace, httpRequest).
+FORMATTERS = {
+    "mozlog": "dockerflow.logging.JsonLogFormatter",
+    "cloud-logging": "dockerflow.logging.CloudLoggingFormatter",
+}
 
-def logging_config(level: str = "INFO") -> dict[str, Any]:
+
+def logging_config(level: str = "INFO", log_format: str = "mozlog") -> dict[str, Any]:
     """The ``dictConfig`` of the app: the root logger writes mozlog to stdout."""
+    if log_format not in FORMATTERS:
+        raise ValueError(f"LOG_FORMAT must be one of {sorted(FORMATTERS)}, not {log_format!r}")
     return {
         "version": 1,
         # keep gunicorn's loggers, set up before the app is imported
@@ -18,7 +27,7 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
         "formatters": {
             "mozlog": {
-                "()": "dockerflow.logging.JsonLogFormatter",
+                "()": FORMATTERS[log_format],
                 "logger_name": LOGGER_NAME,
             }
         },
@@ -36,6 +45,6 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
     }
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", log_format: str = "mozlog") -> None:
     """Apply :func:`logging_config`; call it before the app handles requests."""
-    logging.config.dictConfig(logging_config(level))
+    logging.config.dictConfig(logging_config(level, log_format))

@@ -330,3 +330,49 @@ def test_overridden_convert_record_is_honoured(encoder, make_record, parse_line)
     parsed = parse_line(Tagged(encoder=encoder).format(make_record("hi")))
     assert parsed["Fields"] == {"msg": "hi", "tag": "blue"}
     assert parsed["Severity"] == 6
+
+
+class GoogleCloudSeverities(MozlogFormatter):
+    """merino-py's subclass: Cloud Logging's numeric severities instead of syslog's."""
+
+    SYSLOG_LEVEL_MAP = {
+        logging.CRITICAL: 600,
+        logging.ERROR: 500,
+        logging.WARNING: 400,
+        logging.INFO: 200,
+        logging.DEBUG: 100,
+    }
+    DEFAULT_SYSLOG_LEVEL = 200
+
+
+@pytest.mark.parametrize(
+    ("level", "severity"),
+    [
+        (logging.CRITICAL, 600),
+        (logging.ERROR, 500),
+        (logging.WARNING, 400),
+        (logging.INFO, 200),
+        (logging.DEBUG, 100),
+        (logging.NOTSET, 200),
+        (5, 200),
+        (45, 500),
+    ],
+)
+def test_a_subclass_that_overrides_the_level_map_and_default_gets_its_severities(
+    encoder, make_record, parse_line, level, severity
+):
+    """A subclass's SYSLOG_LEVEL_MAP and DEFAULT_SYSLOG_LEVEL decide Severity (merino-py)."""
+    line = GoogleCloudSeverities(encoder=encoder).format(make_record(level=level))
+    assert parse_line(line)["Severity"] == severity
+
+
+def test_a_subclass_may_map_levels_to_names(encoder, make_record, parse_line):
+    """A map's values need not be numbers: they are written as they are."""
+
+    class Named(MozlogFormatter):
+        SYSLOG_LEVEL_MAP = {logging.WARNING: "WARNING", logging.ERROR: "ERROR"}
+        DEFAULT_SYSLOG_LEVEL = "DEFAULT"
+
+    formatter = Named(encoder=encoder)
+    assert parse_line(formatter.format(make_record(level=logging.ERROR)))["Severity"] == "ERROR"
+    assert parse_line(formatter.format(make_record(level=logging.INFO)))["Severity"] == "DEFAULT"

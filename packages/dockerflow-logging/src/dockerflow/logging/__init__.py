@@ -21,6 +21,8 @@ A drop-in replacement for python-dockerflow's ``dockerflow.logging``::
 
 from __future__ import annotations
 
+from ._cloud_logging import CloudLoggingFormatter
+from ._context import in_current_context
 from ._encoding import SafeJSONEncoder
 from ._formatter import JsonLogFormatter, MozlogFormatter
 from ._handler import MozlogHandler
@@ -45,6 +47,7 @@ from ._tracebacks import safer_format_traceback
 
 __all__ = [
     "DEFAULT_REQUEST_ID_HEADER",
+    "CloudLoggingFormatter",
     "JsonLogFormatter",
     "MozlogFormatter",
     "MozlogHandler",
@@ -52,6 +55,7 @@ __all__ = [
     "SafeJSONEncoder",
     "TraceContext",
     "get_or_generate_request_id",
+    "in_current_context",
     "is_safe_request_id",
     "new_request_id",
     "parse_cloud_trace_context",

@@ -14,7 +14,7 @@ from typing import Any
 
 from ._encoding import make_encoder
 from ._records import STANDARD_RECORD_ATTRS, extra_fields
-from ._severity import SYSLOG_SEVERITY, syslog_severity
+from ._severity import SYSLOG_SEVERITY, severity
 from ._text import safe_repr, safe_str
 from ._tracebacks import safer_format_traceback
 
@@ -36,13 +36,14 @@ class MozlogFormatter(logging.Formatter):
     """
 
     LOGGING_FORMAT_VERSION = "2.0"
-    #: python-dockerflow's class attributes, for subclasses that read or
-    #: override them: the record attributes left out of ``Fields`` (honoured),
-    #: and the syslog severity of each standard level (levels between them
-    #: take the severity of the level below, see ``Severity``).
+    #: python-dockerflow's class attributes, which a subclass may override:
+    #: the record attributes left out of ``Fields``; the ``Severity`` of each
+    #: Python level (a level not in the map takes the value of the nearest
+    #: level below it in the map); the ``Severity`` of a level below every
+    #: level in the map.
     EXCLUDED_LOGRECORD_ATTRS: AbstractSet[str] = STANDARD_RECORD_ATTRS
-    SYSLOG_LEVEL_MAP: Mapping[int, int] = SYSLOG_SEVERITY
-    DEFAULT_SYSLOG_LEVEL = SYSLOG_SEVERITY[logging.DEBUG]
+    SYSLOG_LEVEL_MAP: Mapping[int, Any] = SYSLOG_SEVERITY
+    DEFAULT_SYSLOG_LEVEL: Any = SYSLOG_SEVERITY[logging.DEBUG]
 
     def __init__(
         self,
@@ -91,7 +92,7 @@ class MozlogFormatter(logging.Formatter):
             "Logger": attrs.get("logger_name", self.logger_name),
             "Hostname": self.hostname,
             "EnvVersion": self.LOGGING_FORMAT_VERSION,
-            "Severity": syslog_severity(record.levelno),
+            "Severity": severity(record.levelno, self.SYSLOG_LEVEL_MAP, self.DEFAULT_SYSLOG_LEVEL),
             "Pid": os.getpid() if record.process is None else record.process,
             "Fields": fields,
         }
@@ -153,7 +154,9 @@ class MozlogFormatter(logging.Formatter):
             "Logger": safe_str(attr("logger_name", self.logger_name)),
             "Hostname": self.hostname,
             "EnvVersion": self.LOGGING_FORMAT_VERSION,
-            "Severity": syslog_severity(attr("levelno", logging.ERROR)),
+            "Severity": severity(
+                attr("levelno", logging.ERROR), self.SYSLOG_LEVEL_MAP, self.DEFAULT_SYSLOG_LEVEL
+            ),
             "Pid": os.getpid(),
             "Fields": fields,
         }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 #: Syslog severity of each standard Python level (RFC 5424 numbers).
 SYSLOG_SEVERITY = {
@@ -14,19 +16,17 @@ SYSLOG_SEVERITY = {
 }
 
 
-def syslog_severity(levelno: object) -> int:
-    """Return the syslog severity (0-7) for a Python level number.
+def severity(levelno: object, level_map: Mapping[int, Any], default: Any) -> Any:
+    """Return the severity ``level_map`` gives a Python level number.
 
-    Standard levels map as in :data:`SYSLOG_SEVERITY`. A custom level takes the
-    severity of the nearest standard level at or below it, so a level 45 is
-    an error and a level 60 critical; anything below ``DEBUG``, or not a
-    number, is debug.
+    A level in the map takes its value. Any other level (a custom one) takes
+    the value of the nearest level at or below it in the map; below every
+    level of the map, or not a number, it takes ``default``. So with the
+    standard map a level 45 is an error, a level 60 critical, a level 5 debug.
     """
-    if type(levelno) is int and levelno in SYSLOG_SEVERITY:
-        return SYSLOG_SEVERITY[levelno]
+    if type(levelno) is int and levelno in level_map:
+        return level_map[levelno]
     if not isinstance(levelno, (int, float)):
-        return SYSLOG_SEVERITY[logging.DEBUG]
-    for threshold in (logging.CRITICAL, logging.ERROR, logging.WARNING, logging.INFO):
-        if levelno >= threshold:
-            return SYSLOG_SEVERITY[threshold]
-    return SYSLOG_SEVERITY[logging.DEBUG]
+        return default
+    below = [level for level in level_map if level <= levelno]
+    return level_map[max(below)] if below else default
