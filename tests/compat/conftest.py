@@ -2,7 +2,8 @@
 
 These tests are written against python-dockerflow's documentation and public
 API (read on Read the Docs and in its source), as a service written for it
-would use them; none of its tests are copied.
+would use them; none of its tests are copied. The root conftest.py empties the module-level
+check registry around each test.
 """
 
 from __future__ import annotations
@@ -12,20 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from dockerflow.checks import default_registry
-
 #: The loggers python-dockerflow's Flask extension wrote to.
 EXTENSION_LOGGERS = ("dockerflow.flask", "request.summary")
-
-
-@pytest.fixture(autouse=True)
-def _clean_default_registry() -> Iterator[None]:
-    """Leave the module-level check registry as each test found it."""
-    before = default_registry.get_checks()
-    yield
-    default_registry.clear()
-    for name, check in before.items():
-        default_registry.register(check, name=name)
 
 
 @pytest.fixture(autouse=True)
