@@ -2,7 +2,7 @@
 
     hatch run bench:heartbeat [--repetitions 9]
 
-Milliseconds from the call to the returned results of our ``CheckRunner``
+Milliseconds from the call to the returned results of our ``Heartbeat``
 (long-lived, as in an app; default check timeout, 3 s) and of
 python-dockerflow's ``run_checks``, each side in its own process, in two
 scenarios: ten checks that each sleep 50 ms, and one check that hangs 5 s
@@ -49,12 +49,12 @@ def variants() -> dict[str, _runner.Setup]:
             "sleepy": _runner.ready(lambda: run_checks(list(sleepy.items()))),
             "hang": _runner.ready(lambda: run_checks(list(hanging().items()))),
         }
-    from dockerflow.checks import CheckRunner
+    from dockerflow.checks import Heartbeat
 
     # The hung check's Error is logged as in production, without the console noise.
     logging.getLogger("dockerflow.checks").addHandler(logging.NullHandler())
     logging.getLogger("dockerflow.checks").propagate = False
-    runner = CheckRunner()  # long-lived, as in a web app
+    runner = Heartbeat()  # long-lived, as in a web app
     pool = ThreadPoolExecutor(max_workers=COUNT)
     return {
         "sleepy": _runner.ready(lambda: runner.run(sleepy)),

@@ -31,10 +31,7 @@ def test_heartbeat_payload_lists_every_check_and_details_only_above_ok(app: Flas
     response = app.test_client().get("/__heartbeat__")
 
     assert response.status_code == 200
-    body = response.get_json()
-    duration = body["details"]["shaky"]["duration_ms"]
-    assert isinstance(duration, float)
-    assert body == {
+    assert response.get_json() == {
         "status": "warning",
         "checks": {"fine": "ok", "shaky": "warning"},
         "details": {
@@ -42,8 +39,6 @@ def test_heartbeat_payload_lists_every_check_and_details_only_above_ok(app: Flas
                 "status": "warning",
                 "level": 30,
                 "messages": {"acme.W001": "slow storage"},
-                "hints": {"acme.W001": "look at it"},
-                "duration_ms": duration,
             }
         },
     }
@@ -374,24 +369,17 @@ def test_run_heartbeat_gives_the_exact_body_and_decision(app: Flask) -> None:
 
     served = response.get_json()
     assert isinstance(result, HeartbeatResult)
-    # Two runs of the check: each has its own duration.
-    assert isinstance(result.payload["details"]["breaks"].pop("duration_ms"), float)
-    assert isinstance(served["details"]["breaks"].pop("duration_ms"), float)
     assert result.payload == served
     assert (result.status_code, result.level, result.passed) == (500, flask_checks.ERROR, False)
 
 
-def test_duplicate_check_name_raises(app: Flask) -> None:
-    """Two different checks under one name on one object is a mistake and raises."""
+def test_a_name_registered_again_replaces_the_check_silently(
+    app: Flask, recwarn: pytest.WarningsRecorder
+) -> None:
+    """python-dockerflow's rule: factories re-register on every create_app(); no warning."""
     dockerflow = Dockerflow(app)
+    dockerflow.check(list, name="same")
+    dockerflow.check(lambda: [flask_checks.Error("down", id="e")], name="same")
 
-    def first() -> list[Any]:
-        return []
-
-    def second() -> list[Any]:
-        return []
-
-    dockerflow.check(first, name="same")
-
-    with pytest.raises(ValueError, match="same"):
-        dockerflow.check(second, name="same")
+    assert app.test_client().get("/__heartbeat__").get_json()["checks"] == {"same": "error"}
+    assert len(recwarn) == 0
