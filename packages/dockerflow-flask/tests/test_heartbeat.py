@@ -383,3 +383,49 @@ def test_a_name_registered_again_replaces_the_check_silently(
 
     assert app.test_client().get("/__heartbeat__").get_json()["checks"] == {"same": "error"}
     assert len(recwarn) == 0
+
+
+@pytest.mark.parametrize("failing", [False, True])
+@pytest.mark.parametrize("signal", [heartbeat_passed, heartbeat_failed])
+def test_a_raising_signal_receiver_leaves_the_answer_to_the_checks(
+    app: Flask, caplog: pytest.LogCaptureFixture, signal: Any, failing: bool
+) -> None:
+    """A metrics receiver whose backend is down: the JSON answer stands, its error is logged."""
+    dockerflow = Dockerflow(app)
+    dockerflow.check(lambda: [flask_checks.Error("down", id="e")] if failing else [], name="c")
+
+    def receiver(sender: Any, **extra: Any) -> None:
+        raise ConnectionError("statsd is down")
+
+    signal.connect(receiver, app)
+    try:
+        response = app.test_client().get("/__heartbeat__")
+    finally:
+        signal.disconnect(receiver, app)
+
+    assert response.status_code == (500 if failing else 200)
+    assert response.get_json()["checks"] == {"c": "error" if failing else "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+    sent = (signal is heartbeat_failed) == failing
+    logged = [r for r in caplog.records if r.name == "dockerflow.flask" and r.exc_info]
+    assert [str(r.exc_info[1]) for r in logged] == (["statsd is down"] if sent else [])  # type: ignore[index]
+
+
+def test_a_check_named_like_a_module_level_one_is_refused_at_registration(app: Flask) -> None:
+    """The user learns of the clash when registering: one would hide the other."""
+    df_checks.register(list, name="storage")
+    dockerflow = Dockerflow(app)
+
+    with pytest.raises(ValueError, match="'storage' is already registered"):
+        dockerflow.check(list, name="storage")
+
+
+def test_a_module_level_check_registered_later_is_not_hidden(app: Flask) -> None:
+    """Registered after the app's check of the same name, it runs too, and its failure counts."""
+    Dockerflow(app).check(list, name="storage")
+    df_checks.register(lambda: [flask_checks.Error("down", id="e")], name="storage")
+
+    response = app.test_client().get("/__heartbeat__")
+
+    assert response.status_code == 500
+    assert response.get_json()["checks"] == {"storage (module-level)": "error", "storage": "ok"}

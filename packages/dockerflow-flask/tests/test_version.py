@@ -153,6 +153,22 @@ def test_raising_version_callback_gives_json_500_and_one_logged_error(
     assert "/__version__" in errors[0].getMessage()
 
 
+def test_version_callback_returning_what_json_cannot_hold_gives_json_500(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A set in the version object: the JSON 500 with no-store and one logged error."""
+    Dockerflow(app).version_callback(lambda root: {"commit": "abc", "tags": {"a"}})
+
+    caplog.set_level(logging.INFO)
+    response = app.test_client().get("/__version__")
+
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "version.json could not be read"}
+    assert response.headers["Cache-Control"] == "no-store"
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert [record.name for record in errors] == ["dockerflow.flask"]
+
+
 def test_version_path_overrides_the_location(app: Flask, tmp_path: Path) -> None:
     """``version_path=`` names the directory holding version.json."""
     elsewhere = tmp_path / "elsewhere"
