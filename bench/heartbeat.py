@@ -13,6 +13,7 @@ of ``--repetitions`` interleaved repetitions.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -38,9 +39,11 @@ def sleeper(seconds: float) -> Callable[[], list[Any]]:
 def variants() -> dict[str, _runner.Setup]:
     sleepy = {f"sleep{i}": sleeper(SLEEP) for i in range(COUNT)}
 
+    runs = itertools.count()
+
     def hanging() -> dict[str, Callable[[], list[Any]]]:
-        # New check objects each time: ours would not start again a check still hung.
-        return {"fine": sleeper(0), "hangs": sleeper(HANG)}
+        # A new name each time: ours would not start again a check still hung.
+        return {"fine": sleeper(0), f"hangs{next(runs)}": sleeper(HANG)}
 
     if _runner.implementation() == _runner.UPSTREAM:
         from dockerflow.checks import run_checks
@@ -52,8 +55,9 @@ def variants() -> dict[str, _runner.Setup]:
     from dockerflow.checks import Heartbeat
 
     # The hung check's Error is logged as in production, without the console noise.
-    logging.getLogger("dockerflow.checks").addHandler(logging.NullHandler())
-    logging.getLogger("dockerflow.checks").propagate = False
+    for name in ("dockerflow.checks", "dockerflow.heartbeat"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
     runner = Heartbeat()  # long-lived, as in a web app
     pool = ThreadPoolExecutor(max_workers=COUNT)
     return {
