@@ -80,22 +80,22 @@ def test_duplicate_names_in_pairs_are_rejected(runner: Heartbeat) -> None:
 
 
 def test_independent_checks_run_concurrently(runner: Heartbeat) -> None:
-    """Ten checks of 50 ms each finish in well under their 500 ms serial sum."""
-    checks = {f"sleep{i}": sleeper(0.05) for i in range(10)}
-    started = time.monotonic()
+    """Ten checks meet at one barrier: each waits there until all ten run at once."""
+    barrier = threading.Barrier(10)
+
+    def meets() -> list[CheckMessage]:
+        barrier.wait(timeout=5)
+        return []
+
+    checks = {f"meets{i}": meets for i in range(10)}
     results = runner.run(checks)
-    elapsed = time.monotonic() - started
-    assert results.level == 0
-    assert elapsed < 0.4
+    assert results.statuses == dict.fromkeys(checks, "ok")
 
 
 def test_hanging_check_times_out_with_stable_id(release: threading.Event) -> None:
     """A check that never returns becomes an Error with the timeout id, within the timeout."""
     runner = Heartbeat(timeout=0.3)
-    started = time.monotonic()
     results = runner.run({"hangs": lambda: release.wait(30), "fine": list})
-    elapsed = time.monotonic() - started
-    assert elapsed < 0.3 + 0.5
     assert results.statuses == {"hangs": "error", "fine": "ok"}
     messages = results.details["hangs"]["messages"]
     assert list(messages) == [health.ERROR_CHECK_TIMEOUT]
@@ -332,9 +332,7 @@ def test_hanging_async_check_times_out_and_is_cancelled(runner: Heartbeat) -> No
             raise
         return []
 
-    started = time.monotonic()
     results = runner.run({"hangs": hangs})
-    assert time.monotonic() - started < 0.5 + 0.5
     assert health.ERROR_CHECK_TIMEOUT in results.details["hangs"]["messages"]
     assert cancelled.wait(2)
 
@@ -353,9 +351,7 @@ def test_run_async_runs_coroutines_on_the_calling_loop(runner: Heartbeat) -> Non
         )
         return results, asyncio.get_running_loop()
 
-    started = time.monotonic()
     results, loop = asyncio.run(main())
-    assert time.monotonic() - started < 0.5 + 0.5
     assert seen_loops == [loop]
     assert results.statuses == {"on_loop": "info", "sync": "error", "slow": "error"}
 
