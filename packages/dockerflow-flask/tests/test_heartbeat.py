@@ -413,11 +413,12 @@ def test_a_raising_signal_receiver_leaves_the_answer_to_the_checks(
 
 def test_a_check_named_like_a_module_level_one_is_refused_at_registration(app: Flask) -> None:
     """The user learns of the clash when registering: one would hide the other."""
-    df_checks.register(list, name="storage")
+    df_checks.register(lambda: [flask_checks.Error("down", id="e")], name="storage")
     dockerflow = Dockerflow(app)
 
     with pytest.raises(ValueError, match="'storage' is already registered"):
-        dockerflow.check(list, name="storage")
+        dockerflow.check(lambda: [flask_checks.Info("up", id="i")], name="storage")
+    dockerflow.check(df_checks.get_checks()["storage"], name="storage")  # the same one: fine
 
 
 def test_a_module_level_check_registered_later_is_not_hidden(app: Flask) -> None:

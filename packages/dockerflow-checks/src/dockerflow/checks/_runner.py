@@ -57,6 +57,7 @@ class _ProcessState:
         self.lock = threading.Lock()
         self.running: dict[str, _Running] = {}
         self.cache = SingleFlightCache[ChecksResults](cache_ttl) if cache_ttl > 0 else None
+        self.last: tuple[str, float] | None = None  # the last run's status, and since when
 
 
 class Heartbeat:
@@ -97,7 +98,6 @@ class Heartbeat:
         self.fail_level = fail_level
         self.context = context or contextlib.nullcontext
         self._states: dict[int, _ProcessState] = {}
-        self._last: tuple[str, float] | None = None  # the last run's status, and since when
 
     def __repr__(self) -> str:
         return f"<Heartbeat timeout={self.timeout:g} cache_ttl={self.cache_ttl:g}>"
@@ -274,10 +274,11 @@ class Heartbeat:
     def _log(self, results: ChecksResults) -> None:
         """Log a failing run, or a passing one whose status changed, on ``dockerflow.heartbeat``."""
         status, now = level_to_text(results.level), time.monotonic()
-        last = self._last
+        state = self._state()
+        last = state.last
         changed = last is None or last[0] != status
         if changed:
-            self._last = (status, now)
+            state.last = (status, now)
         if results.passed and not (changed and (last is not None or status != "ok")):
             return
         record_level = logging.INFO
