@@ -2,7 +2,7 @@
 
     hatch run bench:heartbeat [--repetitions 9]
 
-Milliseconds from the call to the returned results of our ``CheckRunner``
+Milliseconds from the call to the returned results of our ``Heartbeat``
 (long-lived, as in an app; default check timeout, 3 s) and of
 python-dockerflow's ``run_checks``, each side in its own process, in two
 scenarios: ten checks that each sleep 50 ms, and one check that hangs 5 s
@@ -13,6 +13,7 @@ of ``--repetitions`` interleaved repetitions.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -38,9 +39,11 @@ def sleeper(seconds: float) -> Callable[[], list[Any]]:
 def variants() -> dict[str, _runner.Setup]:
     sleepy = {f"sleep{i}": sleeper(SLEEP) for i in range(COUNT)}
 
+    runs = itertools.count()
+
     def hanging() -> dict[str, Callable[[], list[Any]]]:
-        # New check objects each time: ours would not start again a check still hung.
-        return {"fine": sleeper(0), "hangs": sleeper(HANG)}
+        # A new name each time: ours would not start again a check still hung.
+        return {"fine": sleeper(0), f"hangs{next(runs)}": sleeper(HANG)}
 
     if _runner.implementation() == _runner.UPSTREAM:
         from dockerflow.checks import run_checks
@@ -49,12 +52,13 @@ def variants() -> dict[str, _runner.Setup]:
             "sleepy": _runner.ready(lambda: run_checks(list(sleepy.items()))),
             "hang": _runner.ready(lambda: run_checks(list(hanging().items()))),
         }
-    from dockerflow.checks import CheckRunner
+    from dockerflow.checks import Heartbeat
 
     # The hung check's Error is logged as in production, without the console noise.
-    logging.getLogger("dockerflow.checks").addHandler(logging.NullHandler())
-    logging.getLogger("dockerflow.checks").propagate = False
-    runner = CheckRunner()  # long-lived, as in a web app
+    for name in ("dockerflow.checks", "dockerflow.heartbeat"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
+    runner = Heartbeat()  # long-lived, as in a web app
     pool = ThreadPoolExecutor(max_workers=COUNT)
     return {
         "sleepy": _runner.ready(lambda: runner.run(sleepy)),

@@ -43,6 +43,8 @@ logconfig_dict = {
     },
     "root": {"level": "INFO", "handlers": ["stdout"]},
     "loggers": {
+        # Alembic says at INFO which plugins it set up, each time a worker imports it
+        "alembic": {"level": "WARNING"},
         "gunicorn.error": {
             "level": loglevel.upper(),
             "handlers": ["stdout"],

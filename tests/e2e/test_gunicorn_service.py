@@ -82,10 +82,8 @@ def test_health_endpoints_answer_under_gunicorn(gunicorn_service: Any) -> None:
 
     heartbeat = service.get("/__heartbeat__")
     assert heartbeat.status == 200
-    body = heartbeat.json()
-    duration = body["details"]["e2e_cache"]["duration_ms"]
-    assert isinstance(duration, float)
-    assert body == {
+    assert "e2e_cache;dur=" in heartbeat.headers["Server-Timing"]
+    assert heartbeat.json() == {
         "status": "warning",
         "checks": {"e2e_backend": "ok", "e2e_cache": "warning"},
         "details": {
@@ -93,7 +91,6 @@ def test_health_endpoints_answer_under_gunicorn(gunicorn_service: Any) -> None:
                 "status": "warning",
                 "level": 30,
                 "messages": {"e2e.W001": "e2e cache is cold"},
-                "duration_ms": duration,
             }
         },
     }
@@ -192,7 +189,6 @@ def test_failing_heartbeat_returns_500_under_gunicorn(gunicorn_service: Any) -> 
     payload = heartbeat.json()
     assert payload["status"] == "error"
     assert payload["checks"] == {"e2e_backend": "error", "e2e_cache": "warning"}
-    assert isinstance(payload["details"]["e2e_backend"].pop("duration_ms"), float)
     assert payload["details"]["e2e_backend"] == {
         "status": "error",
         "level": 40,
@@ -208,7 +204,7 @@ def test_failing_heartbeat_returns_500_under_gunicorn(gunicorn_service: Any) -> 
     heartbeats = records_of(records, "dockerflow.heartbeat")
     assert [record["Severity"] for record in heartbeats] == [SEVERITY_ERROR] * 2
     fields = heartbeats[0]["Fields"]
-    assert (fields["status"], fields["cached"]) == ("error", False)
+    assert fields["status"] == "error"
     assert fields["checks"]["e2e_backend"]["status"] == "error"
     assert isinstance(fields["checks"]["e2e_backend"]["duration_ms"], float)
 

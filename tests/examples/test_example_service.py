@@ -244,6 +244,16 @@ def test_every_stdout_line_is_mozlog(example: Example):
     assert "request.summary" in types
 
 
+def test_polled_heartbeats_stay_quiet(example: Example):
+    """Polls of a healthy service: no dockerflow.heartbeat record each time, no Alembic line."""
+    for _ in range(6):
+        assert example.server.get("/__heartbeat__").status == 200
+    records = example.server.stdout_records()
+    assert [r for r in records if r["Type"].startswith("alembic")] == []
+    heartbeats = [r for r in records if r["Type"] == "dockerflow.heartbeat"]
+    assert len(heartbeats) <= 2  # at most a first non-ok status per worker, not one per poll
+
+
 def run_heartbeat_command(example: Example, **env: str) -> subprocess.CompletedProcess[str]:
     """The image's HEALTHCHECK command, run against the example from its copy."""
     return subprocess.run(

@@ -47,7 +47,7 @@ from typing import Any
 from flask import Flask
 
 from dockerflow import health
-from dockerflow.checks import CheckMessage, CheckRegistry, ChecksResults, CheckRunner
+from dockerflow.checks import CheckMessage, CheckRegistry, ChecksResults, Heartbeat
 from dockerflow.checks import Error, level_to_text, run_checks
 from dockerflow.flask import Dockerflow, HeartbeatResult
 from dockerflow.flask.signals import heartbeat_failed
@@ -77,7 +77,7 @@ def uses_every_package() -> None:
     results: ChecksResults = run_checks(registry.get_checks())
     level: int = results.level
     text: str = level_to_text(level)
-    runner = CheckRunner(timeout=1.0)
+    runner = Heartbeat(timeout=1.0)
     again: ChecksResults = runner.run(registry.get_checks())
 
     app = Flask(__name__)

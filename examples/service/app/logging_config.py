@@ -40,8 +40,12 @@ def logging_config(level: str = "INFO", log_format: str = "mozlog") -> dict[str,
             }
         },
         "root": {"level": level.upper(), "handlers": ["stdout"]},
-        # request.summary is the access log: one line per request, at INFO
-        "loggers": {"request.summary": {"level": "INFO"}},
+        "loggers": {
+            # request.summary is the access log: one line per request, at INFO
+            "request.summary": {"level": "INFO"},
+            # Alembic says at INFO which plugins it set up, each time it is imported
+            "alembic": {"level": "WARNING"},
+        },
     }
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dockerflow.checks import CheckMessage, CheckRunner, Warning
+from dockerflow.checks import CheckMessage, Heartbeat, Warning
 from dockerflow.checks._singleflight import SingleFlightCache
 
 
@@ -22,7 +22,7 @@ def test_concurrent_callers_share_one_run() -> None:
         time.sleep(0.2)
         return [Warning("slow", id="w")]
 
-    runner = CheckRunner(timeout=2, cache_ttl=5)
+    runner = Heartbeat(timeout=2, cache_ttl=5)
     barrier = threading.Barrier(20)
     results = []
 
@@ -45,7 +45,7 @@ def test_concurrent_callers_share_one_run() -> None:
 def test_cached_result_expires_after_ttl() -> None:
     """Within the TTL the result is reused; after it, the checks run again."""
     calls = []
-    runner = CheckRunner(timeout=1, cache_ttl=0.2)
+    runner = Heartbeat(timeout=1, cache_ttl=0.2)
     checks = {"count": lambda: calls.append(1)}
     runner.run(checks)
     runner.run(checks)
@@ -58,7 +58,7 @@ def test_cached_result_expires_after_ttl() -> None:
 def test_no_cache_by_default() -> None:
     """cache_ttl=0 runs the checks on every call."""
     calls = []
-    runner = CheckRunner(timeout=1)
+    runner = Heartbeat(timeout=1)
     for _ in range(3):
         runner.run({"count": lambda: calls.append(1)})
     assert len(calls) == 3
@@ -66,7 +66,7 @@ def test_no_cache_by_default() -> None:
 
 def test_different_silenced_ids_are_cached_apart() -> None:
     """A cached result is only reused for the same checks and silenced ids."""
-    runner = CheckRunner(timeout=1, cache_ttl=5)
+    runner = Heartbeat(timeout=1, cache_ttl=5)
     checks = {"w": lambda: [Warning("w", id="w1")]}
     assert runner.run(checks).level == 30
     assert runner.run(checks, silenced_check_ids=["w1"]).level == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,3 +205,14 @@ def test_postgresql_unreachable_is_info_without_password(
     engine.dispose()
     assert ids(messages) == [health.INFO_CANT_CHECK_MIGRATIONS]
     assert "PgPw-9" not in messages[0].msg
+
+
+def test_a_run_writes_no_alembic_line(
+    linear: Config, sqlite_engine: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A service polled every few seconds: Alembic says nothing at INFO on each run."""
+    upgrade(linear, sqlite_engine, "head")
+    caplog.set_level(logging.DEBUG)
+
+    assert check_migrations_applied(linear, sqlite_engine) == []
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []

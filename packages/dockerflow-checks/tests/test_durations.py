@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from dockerflow import health
-from dockerflow.checks import CheckMessage, CheckRunner, ChecksResults, Warning, run_checks
+from dockerflow.checks import CheckMessage, ChecksResults, Heartbeat, Warning, run_checks
 
 REGISTRY = "dockerflow.checks.registry"
 
@@ -40,7 +40,7 @@ def slow_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 def test_each_check_is_timed_on_its_own() -> None:
     """durations_ms has every check, each about its own sleep, whatever the others took."""
-    runner = CheckRunner(timeout=5)
+    runner = Heartbeat(timeout=5)
     results = runner.run(
         {
             "quick": list,
@@ -68,7 +68,7 @@ def test_module_level_run_checks_gives_durations_too() -> None:
 
 def test_timed_out_check_lasts_until_the_timeout_was_declared(release: threading.Event) -> None:
     """A hanging check's duration is the time until the runner gave up on it."""
-    runner = CheckRunner(timeout=0.3)
+    runner = Heartbeat(timeout=0.3)
     results = runner.run({"hangs": lambda: release.wait(30)})
     assert health.ERROR_CHECK_TIMEOUT in results.details["hangs"]["messages"]
     assert 250 <= results.durations_ms["hangs"] < 3000
@@ -78,7 +78,7 @@ def test_check_still_running_from_an_earlier_run_reports_its_age(
     release: threading.Event,
 ) -> None:
     """Not started again, it is reported with the time it has been running so far."""
-    runner = CheckRunner(timeout=0.2)
+    runner = Heartbeat(timeout=0.2)
 
     def hangs() -> list[CheckMessage]:
         release.wait(30)
@@ -98,7 +98,7 @@ def test_async_checks_are_timed_on_the_loop_and_in_threads() -> None:
         await asyncio.sleep(0.1)
         return []
 
-    runner = CheckRunner(timeout=5)
+    runner = Heartbeat(timeout=5)
     in_thread = runner.run({"naps": naps})
     on_loop = asyncio.run(runner.run_async({"naps": naps, "sync": sleeper(0.1)}))
     assert 100 <= in_thread.durations_ms["naps"] < 5000
@@ -109,7 +109,7 @@ def test_async_checks_are_timed_on_the_loop_and_in_threads() -> None:
 
 def test_cached_results_are_marked_and_keep_their_runs_durations() -> None:
     """Within the TTL a result is reused: cached is True, the durations are the run's."""
-    runner = CheckRunner(timeout=5, cache_ttl=30)
+    runner = Heartbeat(timeout=5, cache_ttl=30)
     checks = {"slow": sleeper(0.1)}
     first = runner.run(checks)
     second = runner.run(checks)
@@ -143,7 +143,7 @@ def test_check_over_half_its_timeout_is_logged_at_warning_with_its_duration(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """0.3 s of a 0.5 s timeout: one WARNING with the check and its duration; still ok."""
-    runner = CheckRunner(timeout=0.5)
+    runner = Heartbeat(timeout=0.5)
     with caplog.at_level(logging.DEBUG, logger=REGISTRY):
         results = runner.run({"getting_slower": sleeper(0.3), "quick": list})
     assert results.statuses == {"getting_slower": "ok", "quick": "ok"}
@@ -161,7 +161,7 @@ def test_slow_check_warning_is_not_repeated_for_a_cached_result(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Three calls within the TTL, one run: one warning."""
-    runner = CheckRunner(timeout=0.5, cache_ttl=30)
+    runner = Heartbeat(timeout=0.5, cache_ttl=30)
     checks = {"getting_slower": sleeper(0.3)}
     with caplog.at_level(logging.DEBUG, logger=REGISTRY):
         for _ in range(3):
@@ -171,7 +171,7 @@ def test_slow_check_warning_is_not_repeated_for_a_cached_result(
 
 def test_slow_check_warning_can_be_silenced(caplog: pytest.LogCaptureFixture) -> None:
     """Its id, dockerflow.health.check_slow, is silenced like a message's."""
-    runner = CheckRunner(timeout=0.5)
+    runner = Heartbeat(timeout=0.5)
     with caplog.at_level(logging.DEBUG, logger=REGISTRY):
         runner.run({"getting_slower": sleeper(0.3)}, silenced_check_ids=[health.WARNING_CHECK_SLOW])
     assert slow_records(caplog) == []
@@ -181,7 +181,7 @@ def test_timed_out_check_gets_its_error_and_no_slow_warning(
     caplog: pytest.LogCaptureFixture, release: threading.Event
 ) -> None:
     """The timeout error already says it: no second record for the same check."""
-    runner = CheckRunner(timeout=0.2)
+    runner = Heartbeat(timeout=0.2)
     with caplog.at_level(logging.DEBUG, logger=REGISTRY):
         runner.run({"hangs": lambda: release.wait(30)})
     assert slow_records(caplog) == []

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from dockerflow.checks import CheckRunner, Warning
+from dockerflow.checks import Heartbeat, Warning
 from dockerflow.checks._pool import DEFAULT_MAX_WORKERS
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -57,7 +57,7 @@ def test_child_runs_checks_when_every_thread_of_the_parent_is_busy(
 ) -> None:
     """With all 32 check threads stuck in the parent, the forked child still runs its checks."""
     parent = os.getpid()
-    runner = CheckRunner(timeout=0.3)
+    runner = Heartbeat(timeout=0.3)
     hanging = {
         f"hang{i}": (lambda: release.wait(30) if os.getpid() == parent else None)
         for i in range(DEFAULT_MAX_WORKERS + 4)
@@ -81,7 +81,7 @@ def test_check_still_running_in_the_parent_is_started_afresh_in_the_child(
 ) -> None:
     """A check stuck at the fork is started afresh in the child, not reported "still running"."""
     parent = os.getpid()
-    runner = CheckRunner(timeout=0.2, cache_ttl=30)
+    runner = Heartbeat(timeout=0.2, cache_ttl=30)
     calls: list[int] = []
 
     def stuck_in_parent() -> list[Any]:

@@ -1,9 +1,9 @@
-"""log_heartbeat: one summary record per heartbeat on the dockerflow.heartbeat logger."""
+"""The dockerflow.heartbeat record: every failing run, and passing runs whose status changed."""
 
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from typing import Any
 
 import pytest
@@ -14,13 +14,11 @@ from dockerflow.checks import (
     INFO,
     WARNING,
     CheckMessage,
-    CheckRunner,
     Critical,
     Error,
+    Heartbeat,
     Info,
     Warning,
-    log_heartbeat,
-    run_checks,
 )
 
 HEARTBEAT = "dockerflow.heartbeat"
@@ -33,113 +31,111 @@ def records(caplog: pytest.LogCaptureFixture) -> Any:
     return lambda: [record for record in caplog.records if record.name == HEARTBEAT]
 
 
-def napping(seconds: float, *messages: CheckMessage) -> Any:
-    def check() -> list[CheckMessage]:
-        time.sleep(seconds)
-        return list(messages)
-
-    return check
+def answering(*messages: CheckMessage) -> Any:
+    return lambda: list(messages)
 
 
 @pytest.mark.parametrize(
-    ("messages", "fail_level", "record_level", "verdict"),
+    ("messages", "fail_level", "record_level"),
     [
-        ([], ERROR, logging.INFO, "passed"),
-        ([Info("i", id="x.I1")], ERROR, logging.INFO, "passed"),
-        ([Warning("w", id="x.W1")], ERROR, logging.INFO, "passed"),
-        ([Warning("w", id="x.W1")], WARNING, logging.WARNING, "failed"),
-        ([Info("i", id="x.I1")], INFO, logging.WARNING, "failed"),
-        ([Error("e", id="x.E1")], ERROR, logging.ERROR, "failed"),
-        ([Error("e", id="x.E1")], WARNING, logging.ERROR, "failed"),
-        ([Critical("c", id="x.C1")], ERROR, logging.ERROR, "failed"),
-        ([Critical("c", id="x.C1")], CRITICAL, logging.ERROR, "failed"),
-        ([Error("e", id="x.E1")], CRITICAL, logging.INFO, "passed"),
+        ([Warning("w", id="x.W1")], WARNING, logging.WARNING),
+        ([Info("i", id="x.I1")], INFO, logging.WARNING),
+        ([Error("e", id="x.E1")], ERROR, logging.ERROR),
+        ([Error("e", id="x.E1")], WARNING, logging.ERROR),
+        ([Critical("c", id="x.C1")], ERROR, logging.ERROR),
+        ([Critical("c", id="x.C1")], CRITICAL, logging.ERROR),
     ],
 )
-def test_record_level_is_info_when_passed_else_warning_or_error(
-    records: Any, messages: list[CheckMessage], fail_level: int, record_level: int, verdict: str
+def test_every_failing_run_is_logged_at_warning_or_error(
+    records: Any, messages: list[CheckMessage], fail_level: int, record_level: int
 ) -> None:
-    """INFO below the fail level; above it, ERROR from an error up, WARNING below that."""
-    results = run_checks([("probe", lambda: messages)], timeout=5)
+    """From the fail level up, each run is logged: ERROR from an error up, else WARNING."""
+    heartbeat = Heartbeat(timeout=5, fail_level=fail_level)
+    for _ in range(3):
+        results = heartbeat.run({"probe": answering(*messages)})
+        assert not results.passed
 
-    log_heartbeat(results, fail_level=fail_level)
+    logged = records()
+    assert [record.levelno for record in logged] == [record_level] * 3
+    status = results.statuses["probe"]
+    assert all(r.getMessage().startswith(f"Heartbeat failed: {status} in ") for r in logged)
+
+
+def test_passing_runs_are_logged_only_when_the_status_changes(records: Any) -> None:
+    """ok, ok, warning, warning, ok: two INFO records, each saying what it was and how long."""
+    heartbeat = Heartbeat(timeout=5)
+    answers = [[], [], [Warning("w", id="x.W1")], [Warning("w", id="x.W1")], []]
+    for messages in answers:
+        assert heartbeat.run({"probe": answering(*messages)}).passed
+
+    warned, recovered = records()
+    assert (warned.levelno, recovered.levelno) == (logging.INFO, logging.INFO)
+    assert warned.getMessage().startswith("Heartbeat passed: warning in ")
+    assert " (was ok for " in warned.getMessage()
+    assert (warned.status, warned.previous_status) == ("warning", "ok")  # type: ignore[attr-defined]
+    assert (recovered.status, recovered.previous_status) == ("ok", "warning")  # type: ignore[attr-defined]
+    assert recovered.previous_status_s >= 0  # type: ignore[attr-defined]
+
+
+def test_a_first_passing_run_that_is_not_ok_is_logged(records: Any) -> None:
+    """A worker starting with a warning says so once; a first ok run is no news."""
+    Heartbeat(timeout=5).run({"probe": answering()})
+    Heartbeat(timeout=5).run({"probe": answering(Warning("w", id="x.W1"))})
 
     (record,) = records()
-    assert record.levelno == record_level
-    assert record.getMessage().startswith(f"Heartbeat {verdict}: {results.statuses['probe']} in ")
+    assert record.status == "warning"  # type: ignore[attr-defined]
+    assert record.previous_status is None  # type: ignore[attr-defined]
 
 
-def test_default_fail_level_is_error(records: Any) -> None:
-    """Without fail_level, as DOCKERFLOW_HEARTBEAT_FAIL_LEVEL's default: a warning passes."""
-    log_heartbeat(run_checks([("w", lambda: [Warning("w")])], timeout=5))
-    log_heartbeat(run_checks([("e", lambda: [Error("e")])], timeout=5))
-    assert [record.levelno for record in records()] == [logging.INFO, logging.ERROR]
-
-
-def test_record_fields_hold_status_total_time_and_each_check(records: Any) -> None:
-    """status, duration_ms, cached, and checks: every check's status and duration."""
-    results = run_checks(
-        [("slow", napping(0.1)), ("warns", napping(0.05, Warning("w", id="x.W1")))], timeout=5
+def test_record_fields_hold_status_total_time_and_each_checks_duration(records: Any) -> None:
+    """status, duration_ms, and checks: every check's status and duration."""
+    results = Heartbeat(timeout=5).run(
+        {"fine": answering(), "down": answering(Error("e", id="x.E1"))}
     )
-
-    log_heartbeat(results)
 
     (record,) = records()
     fields: dict[str, Any] = record.__dict__
-    assert fields["status"] == "warning"
-    assert fields["cached"] is False
-    assert 100 <= fields["duration_ms"] < 5000
+    assert fields["status"] == "error"
     assert fields["duration_ms"] == results.total_ms
     assert fields["checks"] == {
-        "slow": {"status": "ok", "duration_ms": results.durations_ms["slow"]},
-        "warns": {"status": "warning", "duration_ms": results.durations_ms["warns"]},
+        "fine": {"status": "ok", "duration_ms": results.durations_ms["fine"]},
+        "down": {"status": "error", "duration_ms": results.durations_ms["down"]},
     }
-    assert 100 <= fields["checks"]["slow"]["duration_ms"] < 5000
-    assert 50 <= fields["checks"]["warns"]["duration_ms"] < 5000
 
 
-def test_a_cached_answer_is_logged_and_marked(records: Any) -> None:
-    """Each answer gets its record; the reused one says cached."""
-    runner = CheckRunner(timeout=5, cache_ttl=30)
-    checks = {"slow": napping(0.05)}  # the cache knows checks by identity: the same one twice
-    for _ in range(2):
-        log_heartbeat(runner.run(checks))
+def test_an_answer_shared_from_the_cache_adds_no_record(records: Any) -> None:
+    """One run, one record: the callers sharing it do not log it again."""
+    heartbeat = Heartbeat(timeout=5, cache_ttl=30)
+    first = heartbeat.run({"down": answering(Error("e", id="x.E1"))})
+    second = heartbeat.run({"down": answering(Error("e", id="x.E1"))})
 
-    first, second = records()
-    assert (first.cached, second.cached) == (False, True)  # type: ignore[attr-defined]
-    assert second.getMessage().endswith(" ms (cached)")
-    assert second.checks == first.checks  # type: ignore[attr-defined]
+    assert (first.cached, second.cached) == (False, True)
+    assert len(records()) == 1
 
 
-def test_results_built_by_hand_are_logged_without_durations(records: Any) -> None:
-    """A python-dockerflow style ChecksResults(details, statuses, level) still logs."""
-    from dockerflow.checks import ChecksResults
-
-    log_heartbeat(ChecksResults({}, {"a": "ok"}, 0))
-
-    (record,) = records()
-    assert record.checks == {"a": {"status": "ok", "duration_ms": None}}  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize("quieten", ["disabled", "level"])
-def test_no_record_when_the_logger_is_off(records: Any, quieten: str) -> None:
-    """A disabled logger, or one set above the record's level, gets nothing."""
+def test_no_record_when_the_logger_is_off(records: Any) -> None:
+    """A disabled logger gets nothing, and the heartbeat still answers."""
     logger = logging.getLogger(HEARTBEAT)
-    results = run_checks([("e", lambda: [Error("e")])], timeout=5)
-    if quieten == "disabled":
-        logger.disabled = True
-    else:
-        logger.setLevel(logging.CRITICAL)
+    logger.disabled = True
     try:
-        log_heartbeat(results)
+        results = Heartbeat(timeout=5).run({"e": answering(Error("e"))})
     finally:
         logger.disabled = False
+    assert results.statuses == {"e": "error"}
     assert records() == []
 
 
-def test_warning_level_keeps_failures_only(records: Any) -> None:
-    """The documented way to quieten it: passing heartbeats go, failing ones stay."""
-    logging.getLogger(HEARTBEAT).setLevel(logging.WARNING)
-    log_heartbeat(run_checks([("fine", list)], timeout=5))
-    log_heartbeat(run_checks([("down", lambda: [Error("down")])], timeout=5))
-    assert [record.status for record in records()] == ["error"]  # type: ignore[attr-defined]
+def test_checks_run_inside_the_context_given(records: Any) -> None:
+    """``context`` (a Flask app's app_context, say) is entered around each check."""
+    entered = threading.Event()
+
+    class Context:
+        def __enter__(self) -> None:
+            entered.set()
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    results = Heartbeat(timeout=5, context=Context).run({"fine": answering()})
+    assert results.statuses == {"fine": "ok"}
+    assert entered.is_set()

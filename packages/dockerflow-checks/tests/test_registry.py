@@ -38,21 +38,17 @@ def test_decorator_with_name_and_direct_call() -> None:
     assert registry.get_checks() == {"database": check_db, "cache": failing}
 
 
-def test_duplicate_name_raises_value_error() -> None:
-    """A second check under a taken name is an error, the first stays."""
+def test_a_name_registered_again_replaces_the_check_silently(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    """python-dockerflow's rule: the newest check wins, with no error and no warning."""
     registry = CheckRegistry()
     registry.register(ok, name="x")
-    with pytest.raises(ValueError, match="'x' is already registered"):
-        registry.register(failing, name="x")
-    assert registry.get_checks() == {"x": ok}
-
-
-def test_replace_true_replaces() -> None:
-    """replace=True swaps the check registered under that name."""
-    registry = CheckRegistry()
-    registry.register(ok, name="x")
-    registry.register(failing, name="x", replace=True)
-    assert registry.get_checks() == {"x": failing}
+    registry.register(failing, name="x")
+    registry.register_partial(print, 2, name="x")
+    (check,) = registry.get_checks().values()
+    assert check.args == (2,)  # type: ignore[attr-defined]
+    assert len(recwarn) == 0
 
 
 def test_registering_the_same_callable_again_is_harmless() -> None:
@@ -79,34 +75,6 @@ def test_the_same_def_run_again_by_a_factory_is_no_duplicate() -> None:
     assert check() == [Error("down")]  # the newest registration is kept
 
 
-def test_two_checks_behind_one_decorator_are_still_told_apart() -> None:
-    """A decorator without functools.wraps gives both the same code: what they wrap differs."""
-
-    def logged(func: object) -> object:
-        def wrapper() -> object:
-            return func()  # type: ignore[operator]
-
-        return wrapper
-
-    registry = CheckRegistry()
-    registry.register(logged(ok), name="wrapper")
-    with pytest.raises(ValueError, match="already registered"):
-        registry.register(logged(failing), name="wrapper")
-
-
-def test_a_partial_with_the_same_argument_again_is_no_duplicate() -> None:
-    registry = CheckRegistry()
-    client = object()
-
-    def check_client(value: object) -> list[Error]:
-        return []
-
-    registry.register_partial(check_client, client)
-    registry.register_partial(check_client, client)
-    with pytest.raises(ValueError, match="already registered"):
-        registry.register_partial(check_client, object())
-
-
 def test_register_partial_binds_arguments_and_uses_function_name() -> None:
     """register_partial registers func(*args) under func's name, or name=."""
     registry = CheckRegistry()
@@ -121,14 +89,6 @@ def test_register_partial_binds_arguments_and_uses_function_name() -> None:
     assert found["check_value"]() == [Error("value 7")]
     assert found["zero"]() == []
     assert found["check_value"].__name__ == "check_value"  # type: ignore[attr-defined]
-
-
-def test_register_partial_duplicate_name_raises() -> None:
-    """register_partial follows the same duplicate-name rule."""
-    registry = CheckRegistry()
-    registry.register_partial(print, 1, name="p")
-    with pytest.raises(ValueError):
-        registry.register_partial(print, 2, name="p")
 
 
 def test_callable_without_name_needs_name() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from dockerflow.checks import CheckMessage, CheckRunner
+from dockerflow.checks import CheckMessage, Heartbeat
 
 
 def test_concurrent_runs_share_a_check_in_progress() -> None:
@@ -19,7 +19,7 @@ def test_concurrent_runs_share_a_check_in_progress() -> None:
         time.sleep(0.2)
         return []
 
-    runner = CheckRunner(timeout=2.0)
+    runner = Heartbeat(timeout=2.0)
     results = []
     second = threading.Thread(
         target=lambda: (entered.wait(5), results.append(runner.run({"quick": quick})))
@@ -34,7 +34,7 @@ def test_concurrent_runs_share_a_check_in_progress() -> None:
 
 def test_many_threads_running_checks_at_once_all_pass() -> None:
     """Eight threads x 50 runs of instant checks: every run passes."""
-    runner = CheckRunner(timeout=2.0)
+    runner = Heartbeat(timeout=2.0)
     checks = {"a": list, "b": tuple}
     levels: list[int] = []
     lock = threading.Lock()

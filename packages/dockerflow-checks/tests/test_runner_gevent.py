@@ -32,7 +32,7 @@ SCRIPT = textwrap.dedent(
 
     import gevent
 
-    from dockerflow.checks import CheckRunner, Info
+    from dockerflow.checks import Heartbeat, Info
 
 
     async def first():
@@ -45,7 +45,7 @@ SCRIPT = textwrap.dedent(
         return [Info("second", id="t.I2")]
 
 
-    runner = CheckRunner(timeout=5)
+    runner = Heartbeat(timeout=5)
     foreign_loops_seen = []
     ticks = []
 

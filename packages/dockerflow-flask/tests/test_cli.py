@@ -194,6 +194,18 @@ def test_version_callback_that_raises_exits_1_with_a_message(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_version_callback_returning_what_json_cannot_hold_exits_1_with_a_message(tmp_path):
+    """A set in the version object: one clear line, not a traceback."""
+    app = Flask("cli_unencodable_app", root_path=str(tmp_path / "pkg"))
+    Dockerflow(app).version_callback(lambda root: {"commit": "abc", "tags": {"a"}})
+
+    result = app.test_cli_runner().invoke(dockerflow_cli, ["version"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert "version object is not JSON" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_version_without_extension_exits_2(tmp_path):
     """Printing the version of an app without Dockerflow is a setup error."""
     app = Flask("plain_app", root_path=str(tmp_path))

@@ -127,20 +127,30 @@ class UnprintableError(Exception):
         raise RuntimeError("no text for you")
 
 
-@pytest.mark.parametrize(
-    "error",
-    [RuntimeError("boom"), KeyError("commit"), ValueError("bad"), UnprintableError()],
-    ids=["RuntimeError", "KeyError", "ValueError", "unprintable"],
-)
-def test_raising_version_callback_gives_json_500_and_one_logged_error(
-    app: Flask, caplog: pytest.LogCaptureFixture, error: Exception
-) -> None:
-    """Any Exception from a version_callback: the JSON 500 and one error record, no HTML page."""
-    dockerflow = Dockerflow(app)
-
-    @dockerflow.version_callback
-    def broken_loader(root: str) -> dict[str, Any]:
+def raising(error: Exception) -> Any:
+    def loader(root: str) -> dict[str, Any]:
         raise error
+
+    return loader
+
+
+@pytest.mark.parametrize(
+    "loader",
+    [
+        raising(RuntimeError("boom")),
+        raising(KeyError("commit")),
+        raising(ValueError("bad")),
+        raising(UnprintableError()),
+        lambda root: {"commit": "abc", "tags": {"a"}},  # a set JSON cannot encode
+    ],
+    ids=["RuntimeError", "KeyError", "ValueError", "unprintable", "unencodable"],
+)
+def test_broken_version_callback_gives_json_500_and_one_logged_error(
+    app: Flask, caplog: pytest.LogCaptureFixture, loader: Any
+) -> None:
+    """A version_callback that raises or returns what JSON cannot hold: the JSON 500 with
+    no-store and one error record, no HTML page."""
+    Dockerflow(app).version_callback(loader)
 
     caplog.set_level(logging.INFO)
     response = app.test_client().get("/__version__")

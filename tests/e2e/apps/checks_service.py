@@ -12,7 +12,10 @@ Environment (set by the tests that start gunicorn):
   as a service served by ``gunicorn -k gevent --preload`` must: the worker
   patches only after the preloaded app imported its libraries, and those that
   choose how to wait at import (psycopg) would block the whole worker;
-- ``E2E_CHECK_TIMEOUT``: ``DOCKERFLOW_CHECK_TIMEOUT`` (seconds).
+- ``E2E_CHECK_TIMEOUT``: ``DOCKERFLOW_CHECK_TIMEOUT`` (seconds);
+- ``E2E_PREFORK_HANGING=N``: add N checks that hang in the process that
+  imported the app (a server's master, with ``--preload`` or uWSGI without
+  ``lazy-apps``) and pass at once in the workers it forks.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ if os.environ.get("E2E_GEVENT_PATCH") == "1":
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from e2e_logging import configure_logging
@@ -80,6 +84,18 @@ def logs_a_line() -> list[Any]:
     check_logger.info("logged from a check")
     return []
 
+
+IMPORTED_BY = os.getpid()
+
+
+def hangs_in_the_importer() -> list[Any]:
+    if os.getpid() == IMPORTED_BY:
+        time.sleep(60)
+    return []
+
+
+for number in range(int(os.environ.get("E2E_PREFORK_HANGING", "0"))):
+    dockerflow.check(hangs_in_the_importer, name=f"hangs_in_the_importer_{number}")
 
 if os.environ.get("E2E_PREFORK_HEARTBEAT") == "1":
     app.extensions["dockerflow"].run_heartbeat()

@@ -1,4 +1,4 @@
-"""Dockerflow health checks: messages, registries, a concurrent runner.
+"""Dockerflow health checks: messages, registries, and the heartbeat that runs them.
 
 Importing this package imports the standard library only; the built-in
 checks live in :mod:`dockerflow.checks.sqlalchemy`,
@@ -7,16 +7,9 @@ checks live in :mod:`dockerflow.checks.sqlalchemy`,
 
 from __future__ import annotations
 
-from ._coroutines import is_async_check
-from ._heartbeat import log_heartbeat
 from ._masking import mask_credentials
 from ._results import ChecksResults
-from ._runner import (
-    DEFAULT_CHECK_TIMEOUT,
-    CheckRunner,
-    run_checks,
-    run_checks_async,
-)
+from ._runner import DEFAULT_CHECK_TIMEOUT, Heartbeat, run_checks, run_checks_async
 from .messages import (
     CRITICAL,
     DEBUG,
@@ -53,19 +46,17 @@ __all__ = [
     "CheckFunction",
     "CheckMessage",
     "CheckRegistry",
-    "CheckRunner",
     "ChecksResults",
     "Critical",
     "Debug",
     "Error",
+    "Heartbeat",
     "Info",
     "Warning",
     "clear_checks",
     "default_registry",
     "get_checks",
-    "is_async_check",
     "level_to_text",
-    "log_heartbeat",
     "mask_credentials",
     "register",
     "register_partial",

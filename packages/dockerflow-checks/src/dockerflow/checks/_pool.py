@@ -1,15 +1,15 @@
-"""The process's check threads: one bounded pool of daemon threads, rebuilt after a fork.
+"""The process's check threads: one bounded pool of daemon threads per process.
 
 Unlike :class:`concurrent.futures.ThreadPoolExecutor`, whose threads are
 joined at interpreter exit, these threads are daemons: a check stuck forever
 on a dead socket never keeps a worker process from exiting. Idle threads end
 after ``idle_seconds``.
 
-Every runner of the process shares :func:`shared_pool`, so the number of
+Every heartbeat of the process shares :func:`shared_pool`, so the number of
 check threads is bounded per process, however many apps it builds. A forked
 child does not inherit the parent's threads, only their bookkeeping: it
-forgets the parent's pool and builds its own at its first use (under
-gunicorn's gevent worker that is after gevent has patched ``threading``).
+builds a pool of its own at its first use (under gunicorn's gevent worker
+that is after gevent has patched ``threading``).
 
 No lock here is held while a thread starts or while anything blocks, so the
 locks stay safe under gevent even when they were made before it patched
@@ -111,31 +111,16 @@ class WorkerPool:
                 self._threads.discard(me)
 
 
-class _ProcessPool:
-    """Holds the process's pool; a forked child starts without one."""
-
-    def __init__(self) -> None:
-        self.pool: WorkerPool | None = None
-        self.lock = threading.Lock()
-
-    def get(self) -> WorkerPool:
-        with self.lock:
-            if self.pool is None:
-                self.pool = WorkerPool(DEFAULT_MAX_WORKERS)
-            return self.pool
-
-    def forget_in_child(self) -> None:
-        # The parent's threads did not survive the fork, and another thread may
-        # have held the lock at that moment: start afresh, without a pool yet.
-        self.lock = threading.Lock()
-        self.pool = None
-
-
-_process_pool = _ProcessPool()
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_process_pool.forget_in_child)
+_pools: dict[int, WorkerPool] = {}
 
 
 def shared_pool() -> WorkerPool:
-    """The pool every check runner of this process uses (made at first use)."""
-    return _process_pool.get()
+    """The pool every check runner of this process uses (made at first use).
+
+    Found by process id: a forked child, whatever forked it (uWSGI forks
+    without Python's at-fork hooks), finds none and makes its own, the
+    parent's threads having stayed in the parent. setdefault: two threads
+    racing here share one pool.
+    """
+    pid = os.getpid()
+    return _pools.get(pid) or _pools.setdefault(pid, WorkerPool(DEFAULT_MAX_WORKERS))

@@ -12,7 +12,7 @@ from typing import Any
 from dockerflow import health
 
 from ._masking import masked_exc_info
-from .messages import CheckMessage, level_to_text
+from .messages import ERROR, CheckMessage, level_to_text
 
 __all__ = ["CheckOutcome", "ChecksResults", "build_results"]
 
@@ -25,8 +25,8 @@ class ChecksResults:
     """What a run of checks found.
 
     ``statuses`` maps every check name to its status text; ``details`` holds,
-    for each check above ok only, ``{"status", "level", "messages"}`` plus
-    ``"hints"`` when a message has a hint; ``level`` is the highest level.
+    for each check above ok only, exactly ``{"status", "level", "messages"}``;
+    ``level`` is the highest level.
     These three are python-dockerflow's, in its order; the others have
     defaults, so ``ChecksResults(details, statuses, level)`` still works.
     """
@@ -45,6 +45,13 @@ class ChecksResults:
     cached: bool = False
     """True when the call reused another call's run (``cache_ttl``); the
     ``durations_ms`` are then those of that run."""
+    fail_level: int = ERROR
+    """The level from which the heartbeat fails."""
+
+    @property
+    def passed(self) -> bool:
+        """Whether the heartbeat passed: ``level`` is below ``fail_level``."""
+        return self.level < self.fail_level
 
 
 @dataclass
@@ -90,7 +97,7 @@ def build_results(
     format: ``"None: <msg>"`` for a message without an id), with the check's
     name as the record's ``check`` attribute; the message of a check that
     raised carries its traceback, credentials masked. Messages whose id is in
-    ``silenced_check_ids`` are dropped, and not logged. A ``msg`` or ``hint``
+    ``silenced_check_ids`` are dropped, and not logged. A ``msg``
     that cannot be written as JSON is replaced by its ``str()``.
 
     With a ``timeout`` (seconds), a check that finished but ran over half of
@@ -133,17 +140,11 @@ def build_results(
         max_level = max(max_level, level)
         if level > 0:
             keys = message_keys(outcome.name, kept)
-            detail: dict[str, Any] = {
+            details[outcome.name] = {
                 "status": level_to_text(level),
                 "level": level,
                 "messages": dict(zip(keys, texts)),
             }
-            hints = {
-                key: json_safe(message.hint) for key, message in zip(keys, kept) if message.hint
-            }
-            if hints:
-                detail["hints"] = hints
-            details[outcome.name] = detail
     return ChecksResults(
         details=details, statuses=statuses, level=max_level, durations_ms=durations
     )

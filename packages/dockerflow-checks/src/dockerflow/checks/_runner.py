@@ -1,19 +1,20 @@
-"""Running checks concurrently, each within a timeout."""
+"""Answering a heartbeat: running checks concurrently, each within a timeout."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import dataclasses
 import inspect
+import logging
 import math
 import os
 import threading
 import time
-import weakref
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, wait
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from dockerflow import health
 
@@ -23,30 +24,296 @@ from ._pool import DEFAULT_MAX_WORKERS, shared_pool
 from ._results import CheckOutcome, ChecksResults, build_results
 from ._singleflight import SingleFlightCache
 from ._waiting import waiting_on
-from .messages import CheckMessage, Error
+from .messages import ERROR, CheckMessage, Error, level_to_text
 from .registry import CheckFunction
 
-__all__ = [
-    "DEFAULT_CHECK_TIMEOUT",
-    "CheckRunner",
-    "Checks",
-    "run_checks",
-    "run_checks_async",
-]
+__all__ = ["DEFAULT_CHECK_TIMEOUT", "Heartbeat", "run_checks", "run_checks_async"]
 
 DEFAULT_CHECK_TIMEOUT = 3.0
 """Seconds a check may run before it is reported as an error."""
 
+logger = logging.getLogger("dockerflow.heartbeat")
+
 Checks = Union[Mapping[str, CheckFunction], Iterable[tuple[str, CheckFunction]]]
+Slot = Union[CheckOutcome, "Future[CheckOutcome]", "asyncio.Task[CheckOutcome]"]
+
+
+class _Running:
+    """A check running on a check thread."""
+
+    __slots__ = ("context", "deadline", "future", "started")
+
+    def __init__(self, future: Future[CheckOutcome], deadline: float) -> None:
+        self.future = future
+        self.deadline = deadline
+        self.context = contextvars.copy_context()
+        self.started = time.monotonic()
+
+
+class _ProcessState:
+    """What a heartbeat keeps between runs, valid in the process that made it only."""
+
+    def __init__(self, cache_ttl: float) -> None:
+        self.lock = threading.Lock()
+        self.running: dict[str, _Running] = {}
+        self.cache = SingleFlightCache[ChecksResults](cache_ttl) if cache_ttl > 0 else None
+        self.last: tuple[str, float] | None = None  # the last run's status, and since when
+
+
+class Heartbeat:
+    """The heartbeat of one service (or app): runs its checks and logs how it went.
+
+    Each check runs concurrently on the process's check threads (at most
+    32), within ``timeout`` seconds, in a copy of the caller's context and,
+    given ``context`` (such as a Flask app's ``app_context``), inside
+    ``context()``. A check that raises, runs past its time, or returns
+    something other than a list of messages becomes an :class:`Error`. A
+    check still stuck from an earlier run (known by its name) is not started
+    again, so a hung backend holds at most one thread per check. With
+    ``cache_ttl`` > 0, concurrent callers share one run, reused for
+    ``cache_ttl`` seconds after it ends.
+
+    The results carry ``passed`` (their level is below ``fail_level``). Each
+    failing run, and each passing run whose status differs from the last
+    run's, is logged on ``dockerflow.heartbeat`` with every check's duration.
+
+    Safe across any fork: a heartbeat remembers the process it ran in, and
+    in another one (a worker forked by gunicorn or uWSGI) it starts afresh.
+    """
+
+    def __init__(
+        self,
+        timeout: float = DEFAULT_CHECK_TIMEOUT,
+        cache_ttl: float = 0.0,
+        *,
+        fail_level: int = ERROR,
+        context: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
+    ) -> None:
+        if not timeout > 0 or math.isnan(timeout):
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        if cache_ttl < 0:
+            raise ValueError(f"cache_ttl must not be negative, not {cache_ttl!r}")
+        self.timeout = float(timeout)
+        self.cache_ttl = float(cache_ttl)
+        self.fail_level = fail_level
+        self.context = context or contextlib.nullcontext
+        self._states: dict[int, _ProcessState] = {}
+
+    def __repr__(self) -> str:
+        return f"<Heartbeat timeout={self.timeout:g} cache_ttl={self.cache_ttl:g}>"
+
+    def _state(self) -> _ProcessState:
+        # The one fork rule: runs started in another process (their threads
+        # stayed there) are forgotten. setdefault: racing threads share one.
+        pid = os.getpid()
+        return self._states.get(pid) or self._states.setdefault(pid, _ProcessState(self.cache_ttl))
+
+    def run(self, checks: Checks, silenced_check_ids: Iterable[str] = ()) -> ChecksResults:
+        """Run ``checks`` (a mapping or ``(name, callable)`` pairs) and aggregate them.
+
+        Results shared from another caller's run have ``cached`` set.
+        """
+        pairs = _pairs(checks)
+        silenced = frozenset(silenced_check_ids or ())
+        cache = self._state().cache
+        if cache is None:
+            return self._run(pairs, silenced)
+        started = time.monotonic()
+        ran_here: list[bool] = []
+
+        def run_here() -> ChecksResults:
+            ran_here.append(True)
+            return self._run(pairs, silenced)
+
+        results = cache.get((tuple(name for name, _ in pairs), silenced), run_here)
+        if ran_here:
+            return results
+        return dataclasses.replace(results, cached=True, total_ms=_ms_since(started))
+
+    async def run_async(
+        self, checks: Checks, silenced_check_ids: Iterable[str] = ()
+    ) -> ChecksResults:
+        """Like :meth:`run`, awaitable; never cached.
+
+        Async checks run on the calling event loop (so they may use clients
+        bound to it) and are cancelled at the timeout; other checks run on
+        the check threads.
+        """
+        started = time.monotonic()
+        pairs = _pairs(checks)
+        deadline = started + self.timeout
+        slots: list[Slot] = [
+            asyncio.ensure_future(self._call_on_loop(name, func))
+            if is_async_check(func)
+            else self._start(name, func, deadline)
+            for name, func in pairs
+        ]
+        waiting = {
+            slot if isinstance(slot, asyncio.Task) else asyncio.wrap_future(slot)
+            for slot in slots
+            if not isinstance(slot, CheckOutcome)
+        }
+        if waiting:
+            _, pending = await asyncio.wait(waiting, timeout=max(deadline - time.monotonic(), 0))
+            for future in pending:  # a thread's check is cancelled only if it has not started
+                future.cancel()
+        return self._results(pairs, slots, frozenset(silenced_check_ids or ()), started)
+
+    def _run(
+        self, pairs: list[tuple[str, CheckFunction]], silenced: frozenset[str]
+    ) -> ChecksResults:
+        started = time.monotonic()
+        deadline = started + self.timeout
+        slots: list[Slot] = [self._start(name, func, deadline) for name, func in pairs]
+        futures = [slot for slot in slots if isinstance(slot, Future)]
+        if futures:
+            wait(futures, timeout=max(deadline - time.monotonic(), 0.0))
+        return self._results(pairs, slots, silenced, started)
+
+    def _results(
+        self,
+        pairs: list[tuple[str, CheckFunction]],
+        slots: list[Slot],
+        silenced: frozenset[str],
+        started: float,
+    ) -> ChecksResults:
+        """The one outcome loop: what each check's slot holds at the deadline."""
+        outcomes = []
+        for (name, _), slot in zip(pairs, slots):
+            if isinstance(slot, CheckOutcome):
+                outcome = slot
+            elif slot.done() and not slot.cancelled():
+                outcome = slot.result()
+            elif isinstance(slot, Future) and (slot.cancelled() or slot.cancel()):
+                message = (
+                    f"Check {name} did not start within {self.timeout:g}s: "
+                    f"all {DEFAULT_MAX_WORKERS} check threads of the process are busy"
+                )
+                outcome = _timed_out(name, message, since=started)
+            elif isinstance(slot, asyncio.Task) and slot.done():  # cancelled by the check itself
+                outcome = _outcome_of_exception(name, asyncio.CancelledError())
+                outcome.duration_ms = _ms_since(started)
+            else:
+                running = self._state().running.get(name)
+                backend = "" if running is None else _waiting_text(running.context)
+                message = f"Check {name} did not finish within {self.timeout:g}s{backend}"
+                outcome = _timed_out(name, message, since=started)
+            outcomes.append(outcome)
+        results = build_results(outcomes, silenced, timeout=self.timeout)
+        results.total_ms = _ms_since(started)
+        results.fail_level = self.fail_level
+        self._log(results)
+        return results
+
+    def _start(self, name: str, func: CheckFunction, deadline: float) -> Slot:
+        """Submit one check, unless its previous run is still going."""
+        state = self._state()
+        with state.lock:
+            running = state.running.get(name)
+            if running is not None and time.monotonic() < running.deadline:
+                return running.future  # a concurrent run within its time: share it
+            if running is not None:
+                age = time.monotonic() - running.started
+                message = (
+                    f"Check {name} is still running from an earlier heartbeat "
+                    f"(started {age:.1f}s ago{_waiting_text(running.context)}); "
+                    "not started again"
+                )
+                return _timed_out(name, message, since=running.started)
+            future: Future[CheckOutcome] = Future()
+            run = state.running[name] = _Running(future, deadline)
+
+        def finished(_: object) -> None:
+            with state.lock:
+                if state.running.get(name) is run:
+                    del state.running[name]
+
+        future.add_done_callback(finished)
+        # Outside the lock: starting a thread may switch greenlets under gevent.
+        shared_pool().submit(
+            future, lambda: run.context.run(self._call_in_thread, name, func, deadline)
+        )
+        return future
+
+    def _call_in_thread(self, name: str, func: CheckFunction, deadline: float) -> CheckOutcome:
+        """Run one check to completion on a check thread, timing it there; never raises.
+
+        Any exception the check raises is its outcome, ``SystemExit`` and
+        ``KeyboardInterrupt`` included: raised by a check on a check thread,
+        they cannot mean that the process should stop.
+        """
+        started = time.monotonic()
+        try:
+            with self.context():
+                result = func()
+                if inspect.isawaitable(result):
+                    result = run_to_completion(result, deadline - time.monotonic())
+            outcome = _outcome_of(name, result)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.TimeoutError) and time.monotonic() >= deadline:
+                message = f"Check {name} did not finish in time and was cancelled"
+                return _timed_out(name, message, since=started)
+            outcome = _outcome_of_exception(name, exc)
+        outcome.duration_ms = _ms_since(started)
+        return outcome
+
+    async def _call_on_loop(self, name: str, func: CheckFunction) -> CheckOutcome:
+        started = time.monotonic()
+        try:
+            with self.context():
+                result = await func()
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise  # a cancellation is told apart by the caller; interrupts belong to the loop
+        except Exception as exc:
+            outcome = _outcome_of_exception(name, exc)
+        else:
+            outcome = _outcome_of(name, result)
+        outcome.duration_ms = _ms_since(started)
+        return outcome
+
+    def _log(self, results: ChecksResults) -> None:
+        """Log a failing run, or a passing one whose status changed, on ``dockerflow.heartbeat``."""
+        status, now = level_to_text(results.level), time.monotonic()
+        state = self._state()
+        last = state.last
+        changed = last is None or last[0] != status
+        if changed:
+            state.last = (status, now)
+        if results.passed and not (changed and (last is not None or status != "ok")):
+            return
+        record_level = logging.INFO
+        if not results.passed:
+            record_level = logging.ERROR if results.level >= ERROR else logging.WARNING
+        was, was_for = "", None
+        if last is not None and changed:
+            was_for = round(now - last[1], 1)
+            was = f" (was {last[0]} for {was_for:g} s)"
+        logger.log(
+            record_level,
+            "Heartbeat %s: %s in %.1f ms%s",
+            "passed" if results.passed else "failed",
+            status,
+            results.total_ms,
+            was,
+            extra={
+                "status": status,
+                "previous_status": None if last is None else last[0],
+                "previous_status_s": was_for,
+                "duration_ms": results.total_ms,
+                "checks": {
+                    name: {"status": check_status, "duration_ms": results.durations_ms[name]}
+                    for name, check_status in results.statuses.items()
+                },
+            },
+        )
 
 
 def _pairs(checks: Checks) -> list[tuple[str, CheckFunction]]:
     pairs = list(checks.items() if isinstance(checks, Mapping) else checks)
-    seen: set[str] = set()
-    for name, _ in pairs:
-        if name in seen:
-            raise ValueError(f"two checks are named {name!r}")
-        seen.add(name)
+    names = [name for name, _ in pairs]
+    if len(set(names)) < len(names):
+        twice = next(name for name in names if names.count(name) > 1)
+        raise ValueError(f"two checks are named {twice!r}")
     return pairs
 
 
@@ -76,12 +343,8 @@ def _outcome_of_exception(name: str, exc: BaseException) -> CheckOutcome:
 
 def _timed_out(name: str, message: str, since: float) -> CheckOutcome:
     """The outcome of a check given up on now, running since the monotonic time ``since``."""
-    return CheckOutcome(
-        name,
-        [Error(message, id=health.ERROR_CHECK_TIMEOUT)],
-        duration_ms=_ms_since(since),
-        timed_out=True,
-    )
+    error = Error(message, id=health.ERROR_CHECK_TIMEOUT)
+    return CheckOutcome(name, [error], duration_ms=_ms_since(since), timed_out=True)
 
 
 def _ms_since(start: float) -> float:
@@ -94,285 +357,19 @@ def _waiting_text(context: contextvars.Context) -> str:
     return "" if backend is None else f", waiting on {backend}"
 
 
-def _call_in_thread(name: str, func: CheckFunction, deadline: float) -> CheckOutcome:
-    """Run one check to completion in a check thread, timing it there; never raises.
+class _Unlogged(Heartbeat):
+    """python-dockerflow's functions, shared by every caller: no heartbeat record of their own."""
 
-    Any exception the check raises is its outcome, ``SystemExit``,
-    ``KeyboardInterrupt`` and ``asyncio.CancelledError`` included: raised by
-    the check's own code on a check thread, they cannot mean that the process
-    should stop, and the heartbeat still answers.
-    """
-    started = time.monotonic()
-    try:
-        result = func()
-        if inspect.isawaitable(result):
-            result = run_to_completion(result, deadline - time.monotonic())
-        outcome = _outcome_of(name, result)
-    except BaseException as exc:
-        if isinstance(exc, asyncio.TimeoutError) and time.monotonic() >= deadline:
-            message = f"Check {name} did not finish in time and was cancelled"
-            return _timed_out(name, message, since=started)
-        outcome = _outcome_of_exception(name, exc)
-    outcome.duration_ms = _ms_since(started)
-    return outcome
+    def _log(self, results: ChecksResults) -> None:
+        pass
 
 
-class _Running:
-    __slots__ = ("context", "deadline", "func", "future", "started")
-
-    def __init__(
-        self,
-        func: CheckFunction,
-        future: Future[CheckOutcome],
-        deadline: float,
-        context: contextvars.Context,
-    ) -> None:
-        self.func = func  # keeps id(func) from being reused while the entry exists
-        self.future = future
-        self.deadline = deadline
-        self.context = context
-        self.started = time.monotonic()
+_default_heartbeats: dict[float, Heartbeat] = {}
 
 
-class CheckRunner:
-    """Runs checks concurrently on the process's check threads, each within ``timeout``.
-
-    A check that raises, runs past ``timeout`` seconds, or returns something
-    other than a list of messages becomes an :class:`Error`. A check still
-    stuck from an earlier run is not started again: it is reported as timed
-    out until it returns, so a hung backend holds at most one thread per
-    check; a concurrent caller arriving within its timeout shares its run.
-    With ``cache_ttl`` > 0, concurrent callers of :meth:`run` share one run
-    and its results are reused for ``cache_ttl`` seconds after it ends.
-
-    Each check is timed in its own thread, with a monotonic clock
-    (``ChecksResults.durations_ms``); one that finishes after more than half
-    of ``timeout`` is logged at WARNING on ``dockerflow.checks.registry``
-    (id ``dockerflow.health.check_slow``).
-
-    Each check runs in a copy of the caller's context (:mod:`contextvars`),
-    so what it logs carries the caller's request id. Every runner of a
-    process shares one pool of at most 32 threads; each keeps its own record
-    of what is running and its own cache. Thread-safe, and safe across
-    :func:`os.fork`: a forked child forgets the runs it did not inherit the
-    threads of. One runner per app.
-    """
-
-    def __init__(self, timeout: float = DEFAULT_CHECK_TIMEOUT, cache_ttl: float = 0.0) -> None:
-        if not timeout > 0 or math.isnan(timeout):
-            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-        if cache_ttl < 0:
-            raise ValueError(f"cache_ttl must not be negative, not {cache_ttl!r}")
-        self.timeout = float(timeout)
-        self.cache_ttl = float(cache_ttl)
-        self._forget_runs()
-        _runners_to_reset_after_fork.add(self)
-
-    def _forget_runs(self) -> None:
-        """Start with nothing running and nothing cached (at creation, and in a forked child)."""
-        self._running: dict[tuple[str, int], _Running] = {}
-        self._lock = threading.Lock()
-        self._cache: SingleFlightCache[ChecksResults] | None = (
-            SingleFlightCache(self.cache_ttl) if self.cache_ttl > 0 else None
-        )
-
-    def __repr__(self) -> str:
-        return f"<CheckRunner timeout={self.timeout} cache_ttl={self.cache_ttl}>"
-
-    def run(self, checks: Checks, silenced_check_ids: Iterable[str] = ()) -> ChecksResults:
-        """Run ``checks`` (a mapping or ``(name, callable)`` pairs) and aggregate them.
-
-        Results reused from another call's run have ``cached`` set, and that
-        run's ``durations_ms``; nothing is logged again for them.
-        """
-        started = time.monotonic()
-        pairs = _pairs(checks)
-        silenced = frozenset(silenced_check_ids or ())
-        cache = self._cache
-        if cache is None:
-            return self._run(pairs, silenced, started)
-        key = (tuple((name, id(func)) for name, func in pairs), silenced)
-        ran_here: list[bool] = []
-
-        def run_here() -> ChecksResults:
-            ran_here.append(True)
-            return self._run(pairs, silenced, started)
-
-        results = cache.get(key, run_here)
-        if ran_here:
-            return results
-        # The cached object is shared: this caller gets a copy of its own.
-        return dataclasses.replace(results, cached=True, total_ms=_ms_since(started))
-
-    async def run_async(
-        self, checks: Checks, silenced_check_ids: Iterable[str] = ()
-    ) -> ChecksResults:
-        """Like :meth:`run`, awaitable; never cached.
-
-        Async checks run on the calling event loop (so they may use clients
-        bound to it) and are cancelled at the timeout; other checks run on the
-        check threads. An async check that raises ``SystemExit`` or
-        ``KeyboardInterrupt`` here lets it through, as asyncio does: on the
-        caller's own thread it may be a real interrupt.
-        """
-        started = time.monotonic()
-        pairs = _pairs(checks)
-        silenced = frozenset(silenced_check_ids or ())
-        deadline = started + self.timeout
-        slots: list[CheckOutcome | asyncio.Future[CheckOutcome]] = []
-        for name, func in pairs:
-            if is_async_check(func):
-                slots.append(asyncio.ensure_future(_call_on_loop(name, func)))
-            else:
-                submitted = self._start(name, func, deadline)
-                slots.append(
-                    submitted
-                    if isinstance(submitted, CheckOutcome)
-                    else asyncio.wrap_future(submitted)
-                )
-        waiting = [slot for slot in slots if isinstance(slot, asyncio.Future)]
-        done: set[asyncio.Future[CheckOutcome]] = set()
-        try:
-            if waiting:
-                done, _ = await asyncio.wait(waiting, timeout=max(deadline - time.monotonic(), 0))
-        finally:
-            for pending in waiting:
-                if pending not in done:
-                    pending.cancel()
-        outcomes = []
-        for (name, func), slot in zip(pairs, slots):
-            if isinstance(slot, CheckOutcome):
-                outcomes.append(slot)
-            elif slot not in done:
-                message = f"Check {name} did not finish within {self.timeout:g}s"
-                outcomes.append(_timed_out(name, message, since=started))
-            elif not slot.cancelled():
-                outcomes.append(slot.result())
-            elif is_async_check(func):  # cancelled before the deadline by the check itself
-                outcome = _outcome_of_exception(name, asyncio.CancelledError())
-                outcome.duration_ms = _ms_since(started)
-                outcomes.append(outcome)
-            else:  # a concurrent run gave up on the thread it waited for
-                message = f"Check {name} did not start in time"
-                outcomes.append(_timed_out(name, message, since=started))
-        return self._results(outcomes, silenced, started)
-
-    def _run(
-        self, pairs: list[tuple[str, CheckFunction]], silenced: frozenset[str], started: float
-    ) -> ChecksResults:
-        deadline = time.monotonic() + self.timeout
-        slots = [self._start(name, func, deadline) for name, func in pairs]
-        futures = [slot for slot in slots if isinstance(slot, Future)]
-        if futures:
-            wait(futures, timeout=max(deadline - time.monotonic(), 0.0))
-        outcomes = []
-        for (name, func), slot in zip(pairs, slots):
-            if isinstance(slot, CheckOutcome):
-                outcomes.append(slot)
-            elif slot.done() and not slot.cancelled():
-                outcomes.append(slot.result())
-            elif slot.cancelled() or slot.cancel():  # a sharer may have cancelled it
-                message = (
-                    f"Check {name} did not start within {self.timeout:g}s: "
-                    f"all {DEFAULT_MAX_WORKERS} check threads of the process are busy"
-                )
-                outcomes.append(_timed_out(name, message, since=started))
-            else:
-                outcomes.append(self._late(name, func, started))
-        return self._results(outcomes, silenced, started)
-
-    def _results(
-        self, outcomes: list[CheckOutcome], silenced: frozenset[str], started: float
-    ) -> ChecksResults:
-        results = build_results(outcomes, silenced, timeout=self.timeout)
-        results.total_ms = _ms_since(started)
-        return results
-
-    def _late(self, name: str, func: CheckFunction, started: float) -> CheckOutcome:
-        with self._lock:
-            running = self._running.get((name, id(func)))
-        waiting = "" if running is None else _waiting_text(running.context)
-        message = f"Check {name} did not finish within {self.timeout:g}s{waiting}"
-        return _timed_out(name, message, since=started)
-
-    def _start(
-        self, name: str, func: CheckFunction, deadline: float
-    ) -> CheckOutcome | Future[CheckOutcome]:
-        """Submit one check, unless its previous run is still going."""
-        key = (name, id(func))
-        with self._lock:
-            running = self._running.get(key)
-            if running is not None and time.monotonic() < running.deadline:
-                # A concurrent run (another heartbeat) within its time: share it.
-                return running.future
-            if running is not None:
-                age = time.monotonic() - running.started
-                message = (
-                    f"Check {name} is still running from an earlier heartbeat "
-                    f"(started {age:.1f}s ago{_waiting_text(running.context)}); "
-                    "not started again"
-                )
-                return _timed_out(name, message, since=running.started)
-            future: Future[CheckOutcome] = Future()
-            context = contextvars.copy_context()
-            self._running[key] = _Running(func, future, deadline, context)
-        future.add_done_callback(lambda _: self._finished(key, future))
-        # Outside the lock: starting a thread may switch greenlets under gevent.
-        shared_pool().submit(future, lambda: context.run(_call_in_thread, name, func, deadline))
-        return future
-
-    def _finished(self, key: tuple[str, int], future: Future[CheckOutcome]) -> None:
-        with self._lock:
-            running = self._running.get(key)
-            if running is not None and running.future is future:
-                del self._running[key]
-
-
-async def _call_on_loop(name: str, func: CheckFunction) -> CheckOutcome:
-    started = time.monotonic()
-    try:
-        result = await func()
-    except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
-        raise  # a cancellation is told apart by the caller; interrupts belong to the loop
-    except Exception as exc:
-        outcome = _outcome_of_exception(name, exc)
-    else:
-        outcome = _outcome_of(name, result)
-    outcome.duration_ms = _ms_since(started)
-    return outcome
-
-
-class _RunnersToReset:
-    """The live runners; a forked child makes each forget its runs (their threads stayed behind)."""
-
-    def __init__(self) -> None:
-        self._runners: weakref.WeakSet[CheckRunner] = weakref.WeakSet()
-        self._lock = threading.Lock()
-
-    def add(self, runner: CheckRunner) -> None:
-        with self._lock:
-            self._runners.add(runner)
-
-    def reset_in_child(self) -> None:
-        # Only the forking thread exists here; any lock may have been held by another.
-        self._lock = threading.Lock()
-        for runner in list(self._runners):
-            runner._forget_runs()
-
-
-_runners_to_reset_after_fork = _RunnersToReset()
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_runners_to_reset_after_fork.reset_in_child)
-
-
-_default_runners: dict[float, CheckRunner] = {}
-
-
-def _default_runner(timeout: float) -> CheckRunner:
-    runner = _default_runners.get(timeout)
-    if runner is None:  # setdefault: two threads racing here end up with the same runner
-        runner = _default_runners.setdefault(timeout, CheckRunner(timeout))
-    return runner
+def _default_heartbeat(timeout: float) -> Heartbeat:
+    found = _default_heartbeats.get(timeout)
+    return found or _default_heartbeats.setdefault(timeout, _Unlogged(timeout))
 
 
 def run_checks(
@@ -381,12 +378,12 @@ def run_checks(
     *,
     timeout: float = DEFAULT_CHECK_TIMEOUT,
 ) -> ChecksResults:
-    """Run ``checks`` concurrently, each within ``timeout`` seconds.
+    """Run ``checks`` concurrently, each within ``timeout`` seconds (python-dockerflow's name).
 
-    Uses a shared runner per timeout value; a stuck check is identified by its
-    name and callable, so two apps' checks never stand in for each other.
+    Uses one :class:`Heartbeat` per ``timeout`` value for the process, which
+    writes no ``dockerflow.heartbeat`` record.
     """
-    return _default_runner(timeout).run(checks, silenced_check_ids or ())
+    return _default_heartbeat(timeout).run(checks, silenced_check_ids or ())
 
 
 async def run_checks_async(
@@ -396,4 +393,4 @@ async def run_checks_async(
     timeout: float = DEFAULT_CHECK_TIMEOUT,
 ) -> ChecksResults:
     """Awaitable :func:`run_checks`; async checks run on the calling loop."""
-    return await _default_runner(timeout).run_async(checks, silenced_check_ids or ())
+    return await _default_heartbeat(timeout).run_async(checks, silenced_check_ids or ())

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from alembic.config import Config
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -20,6 +19,8 @@ from .messages import CheckMessage, Info, Warning
 from .sqlalchemy import engine_of
 
 __all__ = ["check_migrations_applied"]
+
+_VERSION_TABLE = "alembic_version"
 
 
 def _script_and_engine(migrate_or_config: Any, engine: Any) -> tuple[ScriptDirectory, Engine, bool]:
@@ -47,6 +48,17 @@ def _script_and_engine(migrate_or_config: Any, engine: Any) -> tuple[ScriptDirec
     return script, engine_of(engine), False
 
 
+def _applied_heads(connection: Any) -> set[str]:
+    """The revisions in Alembic's default version table (none when it is not there).
+
+    Read with SQLAlchemy: Alembic's ``MigrationContext`` would log two INFO
+    lines ("Context impl ...", "Will assume ... DDL") on every heartbeat.
+    """
+    if not inspect(connection).has_table(_VERSION_TABLE):
+        return set()
+    return {row[0] for row in connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}"))}
+
+
 def check_migrations_applied(
     migrate_or_config: Any, engine: Any | None = None
 ) -> list[CheckMessage]:
@@ -64,7 +76,7 @@ def check_migrations_applied(
     note_waiting_on(f"the database {resolved.url.render_as_string(hide_password=True)}")
     try:
         with resolved.connect() as connection:
-            db_heads = set(MigrationContext.configure(connection).get_current_heads())
+            db_heads = _applied_heads(connection)
     except SQLAlchemyError as exc:
         message = f"Can't connect to database to check migrations: {mask_credentials(str(exc))}"
         return [Info(message, id=health.INFO_CANT_CHECK_MIGRATIONS)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import threading
 from typing import TYPE_CHECKING, Any, Callable, TypeVar, overload
@@ -56,42 +55,26 @@ class CheckRegistry:
         self._lock = threading.Lock()
 
     @overload
-    def register(self, func: F, *, name: str | None = ..., replace: bool = ...) -> F: ...
+    def register(self, func: F, *, name: str | None = ...) -> F: ...
 
     @overload
-    def register(
-        self, func: None = ..., *, name: str | None = ..., replace: bool = ...
-    ) -> Callable[[F], F]: ...
+    def register(self, func: None = ..., *, name: str | None = ...) -> Callable[[F], F]: ...
 
-    def register(
-        self,
-        func: F | None = None,
-        *,
-        name: str | None = None,
-        replace: bool = False,
-    ) -> F | Callable[[F], F]:
+    def register(self, func: F | None = None, *, name: str | None = None) -> F | Callable[[F], F]:
         """Register ``func`` under ``name`` (default: its ``__name__``).
 
         Works as a bare decorator, a decorator with arguments, or a direct
-        call, and returns ``func`` unchanged. A name already taken by another
-        check raises :class:`ValueError` unless ``replace=True``. The same
-        check registered again under its name replaces the earlier
-        registration without an error: the same callable, or the same
-        function defined again (the same ``def`` run once more, as an app
-        factory does on each call), or a partial of it with the very same
-        arguments.
+        call, and returns ``func`` unchanged. A name registered again
+        replaces the earlier check (python-dockerflow's rule: an application
+        factory registers its checks again on every call).
         """
         if func is None:
-            return functools.partial(self.register, name=name, replace=replace)
-        self._add(_name_of(func, name), func, replace)
+            return functools.partial(self.register, name=name)
+        self._add(_name_of(func, name), func)
         return func
 
     def register_partial(
-        self,
-        func: Callable[..., Any],
-        *args: Any,
-        name: str | None = None,
-        replace: bool = False,
+        self, func: Callable[..., Any], *args: Any, name: str | None = None
     ) -> CheckFunction:
         """Register ``func(*args)`` as a check, named after ``func`` by default.
 
@@ -100,19 +83,13 @@ class CheckRegistry:
         """
         bound = functools.partial(func, *args)
         functools.update_wrapper(bound, func)
-        self._add(_name_of(func, name), bound, replace)
+        self._add(_name_of(func, name), bound)
         return bound
 
-    def _add(self, name: str, func: CheckFunction, replace: bool) -> None:
+    def _add(self, name: str, func: CheckFunction) -> None:
         if not callable(func):
             raise TypeError(f"check {name!r} is not callable: {func!r}")
         with self._lock:
-            current = self._checks.get(name)
-            if current is not None and not replace and not _same_definition(current, func):
-                raise ValueError(
-                    f"a check named {name!r} is already registered ({current!r}); "
-                    "pass another name=, or replace=True to replace it"
-                )
             self._checks[name] = func
         logger.debug("Registered Dockerflow check %s", name)
 
@@ -146,27 +123,23 @@ default_registry = CheckRegistry()
 
 
 @overload
-def register(func: F, name: str | None = ..., *, replace: bool = ...) -> F: ...
+def register(func: F, name: str | None = ...) -> F: ...
 
 
 @overload
-def register(
-    func: None = ..., name: str | None = ..., *, replace: bool = ...
-) -> Callable[[F], F]: ...
+def register(func: None = ..., name: str | None = ...) -> Callable[[F], F]: ...
 
 
-def register(
-    func: F | None = None, name: str | None = None, *, replace: bool = False
-) -> F | Callable[[F], F]:
+def register(func: F | None = None, name: str | None = None) -> F | Callable[[F], F]:
     """Register a check in :data:`default_registry` (see :meth:`CheckRegistry.register`)."""
-    return default_registry.register(func, name=name, replace=replace)
+    return default_registry.register(func, name=name)
 
 
 def register_partial(
-    func: Callable[..., Any], *args: Any, name: str | None = None, replace: bool = False
+    func: Callable[..., Any], *args: Any, name: str | None = None
 ) -> CheckFunction:
     """Register ``func(*args)`` in :data:`default_registry`."""
-    return default_registry.register_partial(func, *args, name=name, replace=replace)
+    return default_registry.register_partial(func, *args, name=name)
 
 
 def get_checks() -> dict[str, CheckFunction]:
@@ -187,58 +160,3 @@ def __getattr__(name: str) -> Any:
 
         return getattr(_runner, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _same_definition(first: Callable[..., Any], second: Callable[..., Any]) -> bool:
-    """Whether two checks are one: the same object, or made by the same ``def``.
-
-    A function defined inside an app factory is a new object on each call,
-    with the same code object. ``functools.wraps`` wrappers are compared by
-    the function they wrap, partials by their function and the very same
-    arguments (``init_check(check, db)`` with the same ``db``).
-    """
-    if first is second:
-        return True
-    if isinstance(first, functools.partial) or isinstance(second, functools.partial):
-        return (
-            isinstance(first, functools.partial)
-            and isinstance(second, functools.partial)
-            and _same_arguments(first, second)
-            and _same_definition(first.func, second.func)
-        )
-    code = _code(first)
-    if code is None or code is not _code(second):
-        return False
-    # A decorator without functools.wraps gives each function it wraps the
-    # same code: the functions they close over tell two such checks apart.
-    return all(
-        _code(a) is _code(b)
-        for a, b in zip(_closed_over(first), _closed_over(second))
-        if inspect.isfunction(a) or inspect.isfunction(b)
-    )
-
-
-def _code(func: Any) -> Any:
-    """The code object of ``func`` (of the function it wraps), or None."""
-    return getattr(inspect.unwrap(func), "__code__", None)
-
-
-def _same_arguments(first: functools.partial[Any], second: functools.partial[Any]) -> bool:
-    """Whether two partials hold the very same argument objects."""
-    args, keywords = first.args, first.keywords
-    return (
-        len(args) == len(second.args)
-        and all(a is b for a, b in zip(args, second.args))
-        and keywords.keys() == second.keywords.keys()
-        and all(keywords[key] is second.keywords[key] for key in keywords)
-    )
-
-
-def _closed_over(func: Any) -> list[Any]:
-    values = []
-    for cell in getattr(inspect.unwrap(func), "__closure__", None) or ():
-        try:
-            values.append(cell.cell_contents)
-        except ValueError:  # a cell not filled yet
-            values.append(None)
-    return values

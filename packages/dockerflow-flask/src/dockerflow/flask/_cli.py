@@ -132,7 +132,10 @@ def version_command(
             "extension looks (the parent of the app's root_path, or "
             "version_path). Build one with: flask dockerflow version --write PATH"
         )
-    click.echo(_dumps(version, indent))
+    try:
+        click.echo(_dumps(version, indent))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise click.ClickException(f"the app's version object is not JSON: {exc}") from exc
 
 
 def _write_version(

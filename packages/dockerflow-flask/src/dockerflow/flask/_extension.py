@@ -158,34 +158,36 @@ class Dockerflow:
         return flask_login_user_id(self.logger)
 
     @overload
-    def check(self, func: CheckT, name: str | None = None, *, replace: bool = False) -> CheckT: ...
+    def check(self, func: CheckT, name: str | None = None) -> CheckT: ...
 
     @overload
-    def check(
-        self, func: None = None, name: str | None = None, *, replace: bool = False
-    ) -> Callable[[CheckT], CheckT]: ...
+    def check(self, func: None = None, name: str | None = None) -> Callable[[CheckT], CheckT]: ...
 
     def check(
-        self, func: CheckT | None = None, name: str | None = None, *, replace: bool = False
+        self, func: CheckT | None = None, name: str | None = None
     ) -> CheckT | Callable[[CheckT], CheckT]:
         """Register a check: ``@dockerflow.check`` or ``@dockerflow.check(name=...)``.
 
         The check runs in every app this object is initialised on, and in no
         other. It returns a list of check messages; it may be ``async def``.
-
-        A name taken by another check raises :class:`ValueError`, unless
-        ``replace=True``. The same check registered again under its name
-        replaces the earlier registration without an error: the same
-        callable, or the same function defined again (the same ``def``
-        statement run once more, as an app factory does on each call).
+        A name registered again replaces the earlier check. A name taken by
+        another check of :func:`dockerflow.checks.register` raises
+        :class:`ValueError`: one would hide the other.
         """
         if func is None:
 
             def decorator(func: CheckT) -> CheckT:
-                return self.check(func, name=name, replace=replace)
+                return self.check(func, name=name)
 
             return decorator
-        self.registry.register(func, name=name, replace=replace)
+        check_name = name or str(getattr(func, "__name__", ""))
+        taken = get_checks().get(check_name)
+        if taken is not None and taken is not func:
+            raise ValueError(
+                f"a check named {check_name!r} is already registered with "
+                "dockerflow.checks.register; give this one another name="
+            )
+        self.registry.register(func, name=name)
         return func
 
     def version_callback(self, func: VersionCallbackT) -> VersionCallbackT:

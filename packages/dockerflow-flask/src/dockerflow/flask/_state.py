@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
-import threading
 import time
-from collections.abc import Awaitable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from dockerflow.checks import (
-    CheckRegistry,
-    CheckRunner,
-    ChecksResults,
-    get_checks,
-    is_async_check,
-    level_to_text,
-    log_heartbeat,
-)
+from dockerflow.checks import CheckRegistry, Heartbeat, get_checks, level_to_text
 from dockerflow.version import VersionFileError
 
 if TYPE_CHECKING:
@@ -42,13 +32,16 @@ class HeartbeatResult:
     """The highest level any check reported (0 when all are ok)."""
     passed: bool
     """True when ``level`` is below ``DOCKERFLOW_HEARTBEAT_FAIL_LEVEL``."""
+    durations_ms: dict[str, float]
+    """How long each check ran, in milliseconds, by check name."""
 
 
 class DockerflowState:
     """The per-app side of a :class:`~dockerflow.flask.Dockerflow` object.
 
     One ``Dockerflow`` object can serve several apps; each gets its own state
-    with its own config snapshot, check runner and version cache.
+    with its own config snapshot, :class:`~dockerflow.checks.Heartbeat` and
+    version cache.
     """
 
     def __init__(
@@ -70,53 +63,49 @@ class DockerflowState:
         # The extension's current version loader: a version_callback may be
         # set after init_app.
         self._version_loader = version_loader
-        self.runner = CheckRunner(
-            timeout=config.check_timeout, cache_ttl=config.heartbeat_cache_ttl
+        self.heartbeat = Heartbeat(
+            config.check_timeout,
+            config.heartbeat_cache_ttl,
+            fail_level=config.heartbeat_fail_level,
+            context=app.app_context,
         )
-        # name -> (check, wrapper): the runner knows a check by its callable's
-        # identity (cache key, "still running"), so each wrapper is made once.
-        self._wrappers: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {}
-        self._wrappers_lock = threading.Lock()
         self._version: _LoadedVersion | None = None
 
     def get_checks(self) -> dict[str, Callable[[], Any]]:
-        """Every check this app runs, each wrapped to run inside an app context.
+        """Every check this app runs: the module-level ones, then its ``Dockerflow`` object's.
 
-        Checks registered with :func:`dockerflow.checks.register` come first;
-        those of this app's ``Dockerflow`` object win a name clash.
+        A module-level check (:func:`dockerflow.checks.register`) whose name
+        another check of the app has runs too, as ``"<name> (module-level)"``:
+        neither hides the other.
         """
-        checks = {**get_checks(), **self.registry.get_checks()}
-        wrapped: dict[str, Callable[[], Any]] = {}
-        with self._wrappers_lock:
-            for name, check in checks.items():
-                known = self._wrappers.get(name)
-                if known is None or known[0] is not check:
-                    known = self._wrappers[name] = (check, _in_app_context(self.app, check))
-                wrapped[name] = known[1]
-        return wrapped
+        own = self.registry.get_checks()
+        checks = {
+            name if own.get(name, check) is check else f"{name} (module-level)": check
+            for name, check in get_checks().items()
+        }
+        checks.update(own)
+        return checks
 
     def run_heartbeat(self, *, details: bool | None = None) -> HeartbeatResult:
-        """Run the checks (or reuse a cached run) and build the heartbeat answer.
+        """Run the checks (or share a cached run) and build the heartbeat answer.
 
         ``details`` says whether the body includes ``details``; None follows
-        ``DOCKERFLOW_HEARTBEAT_DETAILS``. Each call writes one summary record
-        on the ``dockerflow.heartbeat`` logger
-        (:func:`dockerflow.checks.log_heartbeat`).
+        ``DOCKERFLOW_HEARTBEAT_DETAILS``. A failing run, or one whose status
+        changed, is logged on the ``dockerflow.heartbeat`` logger.
         """
-        results = self.runner.run(self.get_checks(), silenced_check_ids=self.silenced_checks)
-        log_heartbeat(results, fail_level=self.config.heartbeat_fail_level)
+        results = self.heartbeat.run(self.get_checks(), self.silenced_checks)
         payload: dict[str, Any] = {
             "status": level_to_text(results.level),
             "checks": results.statuses,
         }
         if self.config.heartbeat_details if details is None else details:
-            payload["details"] = _details_with_durations(results)
-        passed = results.level < self.config.heartbeat_fail_level
+            payload["details"] = results.details
         return HeartbeatResult(
             payload=payload,
-            status_code=200 if passed else self.config.heartbeat_failed_status_code,
+            status_code=200 if results.passed else self.config.heartbeat_failed_status_code,
             level=results.level,
-            passed=passed,
+            passed=results.passed,
+            durations_ms=results.durations_ms,
         )
 
     def load_version(self) -> dict[str, Any] | None:
@@ -142,14 +131,6 @@ class DockerflowState:
         return None if loaded.version is None else dict(loaded.version)
 
 
-def _details_with_durations(results: ChecksResults) -> dict[str, dict[str, Any]]:
-    """``results.details`` with each check's ``duration_ms`` (new dicts: results may be cached)."""
-    return {
-        name: {**detail, "duration_ms": results.durations_ms[name]}
-        for name, detail in results.details.items()
-    }
-
-
 class _LoadedVersion(NamedTuple):
     """What a version loader answered, and until when to serve it."""
 
@@ -173,33 +154,3 @@ def _load(loader: Callable[[str], Any], version_path: str) -> dict[str, Any] | N
             version_path, f"the version loader returned a {type(version).__name__}, not a mapping"
         )
     return dict(version)
-
-
-def _in_app_context(app: Flask, check: Callable[[], Any]) -> Callable[[], Any]:
-    """Wrap ``check`` so it runs inside ``app.app_context()`` in any thread.
-
-    An async check (``async def``, or an object with ``async def __call__``)
-    gets an async wrapper, so the context is pushed where its coroutine runs;
-    so does the awaitable a plain callable returns.
-    """
-    if is_async_check(check):
-
-        async def run_async_check() -> Any:
-            with app.app_context():
-                return await check()
-
-        return run_async_check
-
-    def run_check() -> Any:
-        with app.app_context():
-            result = check()
-        if inspect.isawaitable(result):
-            return _awaited_in_app_context(app, result)
-        return result
-
-    return run_check
-
-
-async def _awaited_in_app_context(app: Flask, awaitable: Awaitable[Any]) -> Any:
-    with app.app_context():
-        return await awaitable

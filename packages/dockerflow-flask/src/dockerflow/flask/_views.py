@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from dockerflow.version import VersionFileError
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 __all__ = ["ErrorEndpointCalled", "make_blueprint"]
 
 BLUEPRINT_NAME = "dockerflow"
+
+# What a Server-Timing metric name may not hold: anything outside an HTTP token.
+_NOT_TOKEN = re.compile(r"[^A-Za-z0-9!#$%&'*+.^_`|~-]+")
 
 
 class ErrorEndpointCalled(Exception):
@@ -48,7 +52,11 @@ def make_blueprint(state: DockerflowState, logger: logging.Logger) -> Blueprint:
             if payload is None:
                 response = response_class("version.json not found", 404, mimetype="text/plain")
             else:
-                response = version_response(payload)
+                try:
+                    response = version_response(payload)
+                except (TypeError, ValueError, RecursionError) as exc:
+                    logger.error("Cannot serve /__version__: not encodable as JSON (%s)", exc)
+                    response = version_error()
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -75,10 +83,18 @@ def make_blueprint(state: DockerflowState, logger: logging.Logger) -> Blueprint:
         access = state.config.heartbeat_details_access
         result = state.run_heartbeat(details=access.allows(request.headers, request.remote_addr))
         signal = heartbeat_passed if result.passed else heartbeat_failed
-        signal.send(state.app, level=result.level)
+        try:
+            signal.send(state.app, level=result.level)
+        except Exception:  # a metrics client whose backend is down, say
+            logger.exception("A %s receiver raised; the heartbeat answers anyway", signal.name)
         response = jsonify(result.payload)
         response.status_code = result.status_code
         response.headers["Cache-Control"] = "no-store"
+        if result.durations_ms:
+            response.headers["Server-Timing"] = ", ".join(
+                f"{_NOT_TOKEN.sub('_', name) or '_'};dur={ms}"
+                for name, ms in result.durations_ms.items()
+            )
         return response
 
     def lbheartbeat() -> Response:

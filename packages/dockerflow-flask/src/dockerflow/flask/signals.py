@@ -13,6 +13,9 @@ check level as the ``level`` keyword; which one is sent follows
     @heartbeat_failed.connect_via(app)
     def on_failed(sender, level, **extra):
         statsd.incr("heartbeat.fail")
+
+A receiver that raises is logged on ``dockerflow.flask``; the heartbeat
+answers as its checks say.
 """
 
 from __future__ import annotations
