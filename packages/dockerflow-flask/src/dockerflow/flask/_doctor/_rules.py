@@ -76,13 +76,6 @@ def _shown(response: TestResponse) -> str:
     return repr(response.get_data()[:80].decode("utf-8", "replace"))
 
 
-def _json(response: TestResponse) -> Any:
-    try:
-        return json.loads(response.get_data())
-    except ValueError:
-        return None
-
-
 def check_version(client: FlaskClient, state: Any) -> RuleResult:
     """``/__version__`` serves a version object with the four fields, as strings."""
     rule = "version.json"
@@ -97,7 +90,7 @@ def check_version(client: FlaskClient, state: Any) -> RuleResult:
             "unless Dockerflow(version_path=...) or a version_callback says otherwise)"
         )
         return RuleResult(rule, FAIL, detail, fix)
-    version = _json(response)
+    version = response.get_json(silent=True)
     if response.status_code != 200 or not isinstance(version, dict):
         why = _version_error(state)
         detail = f"/__version__ answered {response.status_code} {_shown(response)}{why}"
@@ -164,7 +157,7 @@ def check_heartbeat(client: FlaskClient, config: Mapping[str, Any]) -> RuleResul
     response = _get(client, path)
     if isinstance(response, str):
         return RuleResult(rule, FAIL, response, fix)
-    body = _json(response)
+    body: Any = response.get_json(silent=True)
     problems = _heartbeat_problems(body)
     failed_code = int(config["DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE"])
     code = response.status_code
