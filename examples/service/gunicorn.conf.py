@@ -17,9 +17,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
-# Setting logconfig_dict also turns gunicorn's access log on. Dockerflow's
-# request.summary is the richer access log of the app; gunicorn's lines also
-# cover what never reaches Flask (static files served by WhiteNoise).
+# Dockerflow's request.summary is the access log: one line per request, with
+# its request id, user and timing. Setting logconfig_dict turns gunicorn's own
+# access log on too, a second line per request without the request id, so
+# gunicorn.access drops its lines (WARNING and up only; it writes none).
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -52,7 +53,7 @@ logconfig_dict = {
             "qualname": "gunicorn.error",
         },
         "gunicorn.access": {
-            "level": "INFO",
+            "level": "WARNING",
             "handlers": ["stdout"],
             "propagate": False,
             "qualname": "gunicorn.access",

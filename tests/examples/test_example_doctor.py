@@ -26,7 +26,7 @@ VERSION_ENV = {
     "SOURCE_URL": "https://github.com/acme/notes",
     "BUILD_URL": "https://ci.example.com/builds/42",
 }
-RULES = ("version.json", "/__lbheartbeat__", "/__heartbeat__", "request.summary", "$PORT")
+RULES = ("version.json", "/__lbheartbeat__", "/__heartbeat__", "request id", "request.summary")
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def environ(service: Path, **extra: str) -> dict[str, str]:
     }
     # as the Dockerfile's ENV sets them
     env.update(FLASK_APP="wsgi", PORT="8000", PYTHONUNBUFFERED="1")
-    env.update(GIT_CEILING_DIRECTORIES=str(service.parent), **VERSION_ENV, **extra)
+    env.update(GIT_CEILING_DIRECTORIES=str(service.parent), **{**VERSION_ENV, **extra})
     return env
 
 
@@ -75,37 +75,25 @@ def report_lines(stdout: str) -> list[str]:
 
 
 def test_doctor_passes_the_example_service(service):
-    """Every rule passes: version.json, both heartbeats, mozlog summaries, gunicorn and uWSGI."""
+    """Every rule passes: version.json, both heartbeats, the request id, mozlog summaries."""
     completed = run(service, ["-m", "flask", "dockerflow", "doctor"])
     assert completed.returncode == 0, completed.stdout + completed.stderr
     lines = report_lines(completed.stdout)
     for rule in RULES:
         assert any(line.startswith("PASS") and f" {rule} " in line for line in lines), lines
-    port_line = next(line for line in lines if " $PORT " in line)
-    assert f"gunicorn ({service / 'gunicorn.conf.py'}) listens on 0.0.0.0:$PORT" in port_line
-    assert f"uWSGI ({service / 'uwsgi.ini'}) listens on http-socket = :$PORT" in port_line
-    assert lines[-1] == "No rule failed: 5 passed, 0 skipped."
+    assert lines[-1] == "No rule failed: 5 passed."
 
 
-def test_doctor_watches_the_examples_redis_client(service, redis_url):
-    """With REDIS_URL set, the client the example keeps in app.extensions is watched."""
-    completed = run(service, ["-m", "flask", "dockerflow", "doctor"], REDIS_URL=redis_url)
+def test_doctor_passes_a_local_build_whose_version_json_has_empty_fields(service):
+    """Outside CI (`hatch run example:serve`), version --write leaves the build URL empty."""
+    local = {"VERSION": "", "SOURCE_URL": "", "BUILD_URL": ""}
+    write = ["-m", "flask", "dockerflow", "version", "--write", "version.json"]
+    written = run(service, write, **local)
+    assert written.returncode == 0, written.stderr
+    completed = run(service, ["-m", "flask", "dockerflow", "doctor"], **local)
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    (lbheartbeat,) = [line for line in report_lines(completed.stdout) if "/__lbheartbeat__" in line]
-    assert "redis client app.extensions['example.redis']" in lbheartbeat
-
-
-def test_doctor_fails_the_example_bound_to_loopback_by_gunicorn_cmd_args(service):
-    """GUNICORN_CMD_ARGS binding 127.0.0.1 fails the $PORT rule and exits 1."""
-    completed = run(
-        service,
-        ["-m", "flask", "dockerflow", "doctor"],
-        GUNICORN_CMD_ARGS="--bind 127.0.0.1:8000",
-    )
-    assert completed.returncode == 1, completed.stdout + completed.stderr
-    lines = report_lines(completed.stdout)
-    assert any(line.startswith("FAIL") and " $PORT " in line for line in lines), lines
-    assert lines[-1] == "1 of 5 rules failed: $PORT"
+    (version_line,) = [line for line in report_lines(completed.stdout) if " version.json " in line]
+    assert "source, version, build empty (fine for a local build, CI fills them)" in version_line
 
 
 def test_example_passes_assert_dockerflow_compliant(service):

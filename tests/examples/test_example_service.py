@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,6 +158,12 @@ def test_lbheartbeat_answers(example: Example):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_the_page_suggests_a_curl_command_with_the_host(example: Example):
+    """The page's example command names the URL it was served from, host included."""
+    body = example.server.get("/").body.decode()
+    assert re.search(r"""hello"\}' http://127\.0\.0\.1:\d+/api/notes</code>""", body), body
+
+
 def test_hashed_static_file_is_cached_for_years(example: Example):
     """The stylesheet linked from the page has a hashed name and far-future caching."""
     page = example.server.get("/")
@@ -230,8 +237,8 @@ def test_api_and_request_summary_logs(example: Example):
     assert [r["Fields"]["rid"] for r in added] == [request_id]
 
 
-def test_every_stdout_line_is_mozlog(example: Example):
-    """gunicorn's and the app's lines on stdout are all mozlog JSON objects."""
+def test_every_stdout_line_is_mozlog_and_request_summary_is_the_access_log(example: Example):
+    """gunicorn's and the app's lines are mozlog JSON; gunicorn writes no second access line."""
     example.server.get("/__lbheartbeat__")
     records = example.server.stdout_records()  # fails if a line is not JSON
     assert records
@@ -240,7 +247,7 @@ def test_every_stdout_line_is_mozlog(example: Example):
         assert record["EnvVersion"] == "2.0"
     types = {record["Type"] for record in records}
     assert "gunicorn.error" in types  # "Listening at ...", "Booting worker ..."
-    assert "gunicorn.access" in types
+    assert "gunicorn.access" not in types
     assert "request.summary" in types
 
 
@@ -252,6 +259,25 @@ def test_polled_heartbeats_stay_quiet(example: Example):
     assert [r for r in records if r["Type"].startswith("alembic")] == []
     heartbeats = [r for r in records if r["Type"] == "dockerflow.heartbeat"]
     assert len(heartbeats) <= 2  # at most a first non-ok status per worker, not one per poll
+
+
+def test_a_static_file_gets_a_request_id_and_a_summary(example: Example):
+    """WhiteNoise sits inside Dockerflow's middleware: static files are logged like pages."""
+    response = example.server.request(
+        "GET", "/static/robots.txt", headers={"X-Request-ID": "e2e-static-1"}
+    )
+    assert response.status == 200
+    assert response.headers["X-Request-ID"] == "e2e-static-1"
+    summaries: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while not summaries and time.monotonic() < deadline:
+        summaries = [
+            record
+            for record in example.server.stdout_records()
+            if record["Type"] == "request.summary" and record["Fields"].get("rid") == "e2e-static-1"
+        ]
+        time.sleep(0.1)
+    assert [record["Fields"]["path"] for record in summaries] == ["/static/robots.txt"]
 
 
 def run_heartbeat_command(example: Example, **env: str) -> subprocess.CompletedProcess[str]:

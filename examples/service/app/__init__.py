@@ -51,15 +51,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, env_prefix: str = "FL
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     redis_client = _redis_client(app.config["REDIS_URL"])
 
-    dockerflow = Dockerflow(app, db=db, migrate=migrate, redis=redis_client)
-    dockerflow.check(health.disk_space)
-
-    auth.init_app(app)
-    app.register_blueprint(views.bp)
-    app.extensions["example.redis"] = redis_client
-
     # Hashed files (site.<hash>.css) never change: WhiteNoise caches them for
-    # ten years. Other files may change with any deploy: one minute.
+    # ten years. Other files may change with any deploy: one minute. Wrapped
+    # before Dockerflow(app), so Dockerflow's middleware is outside it and a
+    # static file gets a request id and a request.summary line like any page.
     app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
         app.wsgi_app,
         root=app.static_folder,
@@ -67,6 +62,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, env_prefix: str = "FL
         max_age=60,
         immutable_file_test=r"\.[0-9a-f]{8,}\.\w+$",
     )
+    dockerflow = Dockerflow(app, db=db, migrate=migrate, redis=redis_client)
+    dockerflow.check(health.disk_space)
+
+    auth.init_app(app)
+    app.register_blueprint(views.bp)
+    app.extensions["example.redis"] = redis_client
+
     return app
 
 

@@ -15,12 +15,14 @@ in (or the git checkout)::
     version = build_version_object(os.environ, git_facts=read_git_facts)
     write_version_file("/app/version.json", version)
 
-or from a shell: ``python -m dockerflow.version --write /app/version.json``.
+or from a shell: ``python -m dockerflow.version --write /app/version.json``
+(:func:`main`, which ``flask dockerflow version --write`` calls too).
 """
 
 from __future__ import annotations
 
 from ._builder import VERSION_KEYS, MissingCommitError, build_version_object, read_git_facts
+from ._command import main
 from ._file import VersionFileError, get_version, write_version_file
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "VersionFileError",
     "build_version_object",
     "get_version",
+    "main",
     "read_git_facts",
     "write_version_file",
 ]

@@ -1,8 +1,8 @@
-"""``python -m dockerflow.version``: see :func:`dockerflow.version._command.main`."""
+"""``python -m dockerflow.version``: see :func:`dockerflow.version.main`."""
 
 from __future__ import annotations
 
-from ._command import main
+from . import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -38,10 +38,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+    """Run ``python -m dockerflow.version`` with ``argv`` (default: ``sys.argv[1:]``).
 
-    0 on success, 1 when no commit is found or the file cannot be written, 2
-    for a usage error (from :mod:`argparse`).
+    Returns the exit status: 0 on success, 1 when no commit is found or the
+    file cannot be written. A usage error exits 2 (from :mod:`argparse`).
     """
     args = _parser().parse_args(argv)
     try:

@@ -4,7 +4,7 @@
 exits 0 when they pass, 1 when they fail: a container ``HEALTHCHECK`` or a
 Kubernetes exec probe needs no HTTP client in the image. ``flask dockerflow
 version`` prints the version object ``/__version__`` serves; with ``--write``
-it builds ``version.json`` from the CI or build environment instead. ``flask
+it runs ``python -m dockerflow.version`` to build ``version.json`` instead. ``flask
 dockerflow doctor`` checks the app against the Dockerflow rules.
 
 The group reaches the extension only through ``app.extensions["dockerflow"]``
@@ -14,25 +14,18 @@ The group reaches the extension only through ``app.extensions["dockerflow"]``
 from __future__ import annotations
 
 import json
-import os
 import traceback
 from pathlib import Path
 from typing import Any
 
 import click
 
-from dockerflow.version import (
-    MissingCommitError,
-    VersionFileError,
-    build_version_object,
-    read_git_facts,
-    write_version_file,
-)
+from dockerflow.version import VersionFileError
+from dockerflow.version import main as version_main
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
 from ._doctor import examine
-from ._doctor_backends import import_backend, redis_clients_of
 
 __all__ = ["dockerflow_cli"]
 
@@ -108,11 +101,16 @@ def version_command(
     With --write PATH, build it instead from the environment the build runs
     in (GitHub Actions, CircleCI, GitLab CI, Taskcluster, GIT_COMMIT and
     friends, git) and write it to PATH; the options win over the environment.
-    The app is not loaded then (``python -m dockerflow.version`` does the
-    same without Flask).
+    The app is not loaded then: this is ``python -m dockerflow.version --write``.
     """
     if write_path is not None:
-        _write_version(write_path, indent, commit, version_, source, build)
+        argv = ["--write", str(write_path), "--indent", str(indent)]
+        options = {"--commit": commit, "--version": version_, "--source": source, "--build": build}
+        for option, value in options.items():
+            argv += [] if value is None else [option, value]
+        status = version_main(argv)
+        if status:
+            raise click.exceptions.Exit(status)
         return
     if any(value is not None for value in (commit, version_, source, build)):
         raise click.UsageError("--commit, --version, --source and --build need --write PATH.")
@@ -138,76 +136,16 @@ def version_command(
         raise click.ClickException(f"the app's version object is not JSON: {exc}") from exc
 
 
-def _write_version(
-    path: Path,
-    indent: int,
-    commit: str | None,
-    version: str | None,
-    source: str | None,
-    build: str | None,
-) -> None:
-    try:
-        version_object = build_version_object(
-            os.environ,
-            commit=commit,
-            version=version,
-            source=source,
-            build=build,
-            git_facts=read_git_facts,
-        )
-    except MissingCommitError as exc:
-        raise click.ClickException(str(exc)) from exc
-    try:
-        text = write_version_file(path, version_object, indent=indent)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc}") from exc
-    empty = [key for key, value in version_object.items() if not value]
-    if empty:
-        click.echo(f"note: nothing found for {', '.join(empty)}; left empty.", err=True)
-    click.echo(text, nl=False)
-
-
 @dockerflow_cli.command("doctor")
-@click.option(
-    "--gunicorn-config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="gunicorn config file (default: gunicorn.conf.py here, then in the app's project dir).",
-)
-@click.option(
-    "--uwsgi-config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="uWSGI ini file (default: uwsgi.ini here, then in the app's project dir).",
-)
-@click.option(
-    "--backend",
-    "backends",
-    multiple=True,
-    metavar="MODULE:NAME",
-    help="A redis client to watch during /__lbheartbeat__, besides those in app.extensions.",
-)
-def doctor_command(
-    gunicorn_config: Path | None, uwsgi_config: Path | None, backends: tuple[str, ...]
-) -> None:
+def doctor_command() -> None:
     """Check the app against the Dockerflow rules and say what to fix.
 
-    Checks version.json, /__heartbeat__, /__lbheartbeat__ (with the backing
-    services watched), where request.summary logs go, and whether the
-    gunicorn or uWSGI configuration listens on $PORT. Exits 0 when no rule
-    fails and 1 when one does.
+    Requests /__version__, /__lbheartbeat__ and /__heartbeat__ through the
+    app, and checks that a request's id is echoed and its request.summary
+    logged. Exits 0 when no rule fails and 1 when one does.
     """
     _extension_state()
-    try:
-        redis_clients = redis_clients_of((spec, import_backend(spec)) for spec in backends)
-    except (ImportError, AttributeError, ValueError, TypeError) as exc:
-        raise click.BadParameter(str(exc), param_hint="--backend") from exc
-    report = examine(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
-        redis_clients=redis_clients,
-        gunicorn_config=gunicorn_config,
-        uwsgi_config=uwsgi_config,
-    )
+    report = examine(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(report.render())
     if not report.passed:
         raise click.exceptions.Exit(1)

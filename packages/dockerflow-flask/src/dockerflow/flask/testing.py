@@ -13,14 +13,9 @@ Each rule is described on the documentation's Doctor page.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ._doctor import examine
-from ._doctor_backends import redis_clients_of
-from ._doctor_report import DoctorReport, RuleResult
+from ._doctor import DoctorReport, RuleResult, examine
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -43,53 +38,21 @@ class DockerflowComplianceError(AssertionError):
         """Every rule's result, passed ones included."""
 
 
-def check_dockerflow_compliance(
-    app: Flask,
-    *,
-    backends: Iterable[Any] = (),
-    gunicorn_config: str | os.PathLike[str] | None = None,
-    uwsgi_config: str | os.PathLike[str] | None = None,
-) -> DoctorReport:
+def check_dockerflow_compliance(app: Flask) -> DoctorReport:
     """Check ``app`` against every Dockerflow rule and return the report, failed or not.
 
-    :param backends: redis-py clients to watch while ``/__lbheartbeat__`` is
-        requested, besides those that are values of ``app.extensions``.
-        SQLAlchemy engines and Flask-SQLAlchemy ``db`` objects are accepted
-        too, though every engine is watched anyway. Anything else raises
-        :class:`TypeError`.
-    :param gunicorn_config: the gunicorn config file; default:
-        ``gunicorn.conf.py`` in the current directory, then in the parent of
-        ``app.root_path``. ``GUNICORN_CMD_ARGS`` applies on top, as in gunicorn.
-    :param uwsgi_config: the uWSGI ini file; default: ``uwsgi.ini`` in the same
-        places.
+    The endpoints are requested through ``app.test_client()``, so the app's
+    middleware, hooks and logging configuration take part.
     """
-    redis_clients = redis_clients_of(
-        (f"backends[{index}]", backend) for index, backend in enumerate(backends)
-    )
-    return examine(
-        app,
-        redis_clients=redis_clients,
-        gunicorn_config=None if gunicorn_config is None else Path(gunicorn_config),
-        uwsgi_config=None if uwsgi_config is None else Path(uwsgi_config),
-    )
+    return examine(app)
 
 
-def assert_dockerflow_compliant(
-    app: Flask,
-    *,
-    backends: Iterable[Any] = (),
-    gunicorn_config: str | os.PathLike[str] | None = None,
-    uwsgi_config: str | os.PathLike[str] | None = None,
-) -> DoctorReport:
+def assert_dockerflow_compliant(app: Flask) -> DoctorReport:
     """Raise :class:`DockerflowComplianceError` unless ``app`` follows every Dockerflow rule.
 
-    Takes the arguments of :func:`check_dockerflow_compliance` and returns its
-    report when no rule failed (a skipped rule, such as ``$PORT`` without a
-    gunicorn or uWSGI configuration, is no failure).
+    Returns the report of :func:`check_dockerflow_compliance` when no rule failed.
     """
-    report = check_dockerflow_compliance(
-        app, backends=backends, gunicorn_config=gunicorn_config, uwsgi_config=uwsgi_config
-    )
+    report = examine(app)
     if not report.passed:
         raise DockerflowComplianceError(report)
     return report
