@@ -254,6 +254,26 @@ def test_heartbeat_reporting_a_failing_check_passes_and_names_it(tmp_path):
     assert "not ok now: database" in result.detail
 
 
+def test_heartbeat_details_with_more_than_python_dockerflows_keys_fail(tmp_path):
+    """Services compare details entries whole: a key added to them breaks their tests."""
+    app = make_app(tmp_path)
+    dockerflow = Dockerflow(app)
+
+    @dockerflow.check
+    def database() -> list[checks.CheckMessage]:
+        return [checks.Error("unreachable", id="db.E001")]
+
+    @app.after_request
+    def add_duration(response: Any) -> Any:
+        body = response.get_json(silent=True)
+        if isinstance(body, dict) and "details" in body:
+            body["details"]["database"]["duration_ms"] = 1.0
+            response.set_data(json.dumps(body))
+        return response
+
+    assert "exactly status, level and messages" in failure(app, "/__heartbeat__").detail
+
+
 def test_heartbeat_without_details_passes(tmp_path):
     app = make_app(tmp_path, DOCKERFLOW_HEARTBEAT_DETAILS=False)
     Dockerflow(app)

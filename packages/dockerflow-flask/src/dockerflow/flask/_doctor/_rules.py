@@ -187,9 +187,9 @@ def _heartbeat_problems(body: Any) -> list[str]:
         problems.append("checks is not an object of check names to statuses")
     details = body.get("details", {})
     if not isinstance(details, dict) or any(
-        not isinstance(entry, dict) or not set(entry) >= _DETAIL_KEYS for entry in details.values()
+        not isinstance(entry, dict) or set(entry) != _DETAIL_KEYS for entry in details.values()
     ):
-        problems.append("details is not an object of entries with status, level and messages")
+        problems.append("details is not an object of entries of exactly status, level and messages")
     return problems
 
 
