@@ -15,13 +15,12 @@ from dockerflow.logging import (
     JsonLogFormatter,
     RequestIdLogFilter,
     TraceContext,
-    parse_cloud_trace_context,
     parse_trace_headers,
-    parse_traceparent,
     request_id_context,
     trace_context,
     trace_context_from_headers,
 )
+from dockerflow.logging._trace_context import parse_cloud_trace_context, parse_traceparent
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN_ID = "00f067aa0ba902b7"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # python-dockerflow's submodules are attributes of the package once imported.
 from . import app, checks, signals  # noqa: F401
-from ._config import DockerflowConfigError
+from ._config import DockerflowConfig, DockerflowConfigError
 from ._extension import Dockerflow
 from ._request import REQUEST_ID_ENVIRON_KEY
 from ._state import DockerflowState, HeartbeatResult
@@ -18,6 +18,7 @@ from ._state import DockerflowState, HeartbeatResult
 __all__ = [
     "REQUEST_ID_ENVIRON_KEY",
     "Dockerflow",
+    "DockerflowConfig",
     "DockerflowConfigError",
     "DockerflowState",
     "HeartbeatResult",

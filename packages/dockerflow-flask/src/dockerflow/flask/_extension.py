@@ -16,7 +16,7 @@ from ._config import read_config
 from ._request import RequestPath, current_request_scope, flask_login_user_id
 from ._state import DockerflowState
 from ._views import make_blueprint
-from .checks.builtins import (
+from .checks._builtins import (
     check_database_connected,
     check_migrations_applied,
     check_redis_connected,
@@ -50,7 +50,7 @@ class Dockerflow:
     or, with an application factory, ``dockerflow = Dockerflow()`` at module
     level and ``dockerflow.init_app(app)`` in the factory. One object can be
     initialised on several apps; each keeps its own state in
-    ``app.extensions["dockerflow"]`` (a :class:`~dockerflow.flask._state.DockerflowState`).
+    ``app.extensions["dockerflow"]`` (a :class:`~dockerflow.flask.DockerflowState`).
 
     :param app: the app to initialise now, if any.
     :param db: a Flask-SQLAlchemy ``SQLAlchemy`` object (or an Engine): adds

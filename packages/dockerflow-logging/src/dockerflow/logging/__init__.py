@@ -30,16 +30,13 @@ from ._request_id import (
     DEFAULT_REQUEST_ID_HEADER,
     RequestIdLogFilter,
     get_or_generate_request_id,
-    is_safe_request_id,
     new_request_id,
     request_id_context,
     request_id_from,
 )
 from ._trace_context import (
     TraceContext,
-    parse_cloud_trace_context,
     parse_trace_headers,
-    parse_traceparent,
     trace_context,
     trace_context_from_headers,
 )
@@ -56,11 +53,8 @@ __all__ = [
     "TraceContext",
     "get_or_generate_request_id",
     "in_current_context",
-    "is_safe_request_id",
     "new_request_id",
-    "parse_cloud_trace_context",
     "parse_trace_headers",
-    "parse_traceparent",
     "request_id_context",
     "request_id_from",
     "safer_format_traceback",

@@ -6,7 +6,7 @@ working; the objects are those of :mod:`dockerflow.checks`.
 
 from __future__ import annotations
 
-from .builtins import check_database_connected, check_migrations_applied, check_redis_connected
+from ._builtins import check_database_connected, check_migrations_applied, check_redis_connected
 from .messages import *  # noqa: F403 (the message classes and levels, per messages.__all__)
 from .messages import __all__ as _messages_all
 
