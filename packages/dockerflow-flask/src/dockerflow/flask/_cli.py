@@ -26,6 +26,7 @@ from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
 from ._doctor import examine
+from ._extension import EXTENSION_NAME
 
 __all__ = ["dockerflow_cli"]
 
@@ -45,7 +46,7 @@ dockerflow_cli = AppGroup(
 
 
 def _extension_state() -> Any:
-    state = current_app.extensions.get("dockerflow")
+    state = current_app.extensions.get(EXTENSION_NAME)
     if state is None:
         raise NotSetUpError(
             f"the app {current_app.name!r} has no Dockerflow extension: "

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from typing import Any, Protocol, Union
+from typing import Any, Union
 
-__all__ = ["DetailsAccess", "Headers", "IPNetwork"]
+from dockerflow.logging import Headers
+
+__all__ = ["DetailsAccess", "IPNetwork"]
 
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 _BEARER = "bearer "
-
-
-class Headers(Protocol):
-    """What is read from the request headers (werkzeug's ``Headers``, a dict)."""
-
-    def get(self, key: str) -> Any: ...
 
 
 class DetailsAccess:

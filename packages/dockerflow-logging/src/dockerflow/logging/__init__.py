@@ -26,6 +26,7 @@ from ._context import in_current_context
 from ._encoding import SafeJSONEncoder
 from ._formatter import JsonLogFormatter, MozlogFormatter
 from ._handler import MozlogHandler
+from ._headers import Headers
 from ._request_id import (
     DEFAULT_REQUEST_ID_HEADER,
     RequestIdLogFilter,
@@ -45,6 +46,7 @@ from ._tracebacks import safer_format_traceback
 __all__ = [
     "DEFAULT_REQUEST_ID_HEADER",
     "CloudLoggingFormatter",
+    "Headers",
     "JsonLogFormatter",
     "MozlogFormatter",
     "MozlogHandler",
