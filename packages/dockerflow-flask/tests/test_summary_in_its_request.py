@@ -225,3 +225,127 @@ def test_the_error_endpoint_logs_through_logging_as_it_is_when_the_extension_is_
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "('ERROR', 'The __error__ endpoint was called')"
+
+
+@pytest.mark.parametrize("registered", ["before", "after"])
+def test_a_re_raised_exception_is_summarised_before_other_teardown_functions(
+    make_app: Any, summary_records: Records, registered: str
+) -> None:
+    """Testing mode: Flask re-raises, and the summary still precedes every teardown."""
+    app = make_app(TESTING=True)
+    order: list[str] = []
+
+    @app.get("/raises")
+    def raises() -> str:
+        raise RuntimeError("kaboom")
+
+    def other_extension(exc: BaseException | None) -> None:
+        order.append(f"teardown after {len(summary_records())} summary")
+
+    if registered == "before":
+        app.teardown_request(other_extension)
+        Dockerflow(app)
+    else:
+        Dockerflow(app)
+        app.teardown_request(other_extension)
+
+    with pytest.raises(RuntimeError):
+        app.test_client().get("/raises")
+
+    assert order == ["teardown after 1 summary"]
+    (record,) = summary_records()
+    assert (record.levelno, record.code, record.getMessage()) == (logging.ERROR, 500, "kaboom")
+
+
+def test_an_error_inside_another_request_context_of_the_view_is_not_the_requests(
+    app: Flask, summary_records: Records
+) -> None:
+    """A view pushes test_request_context() for other work, catches its error, answers 200."""
+
+    @app.get("/mail")
+    def mail() -> str:
+        try:
+            with app.test_request_context("/render"):
+                raise ValueError("template failed")
+        except ValueError:
+            return "sent anyway"
+
+    Dockerflow(app)
+    assert app.test_client().get("/mail").status_code == 200
+
+    (record,) = summary_records()
+    assert (record.levelno, record.code, record.path) == (logging.INFO, 200, "/mail")
+
+
+def test_a_status_the_server_refuses_is_summarised_as_the_error_it_becomes(
+    app: Flask, summary_records: Records
+) -> None:
+    Dockerflow(app)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/__lbheartbeat__", "SERVER_NAME": "x",
+               "SERVER_PORT": "80", "wsgi.url_scheme": "http"}  # fmt: skip
+
+    def refusing(status: str, headers: Any, exc_info: Any = None) -> Any:
+        raise ValueError("header refused")
+
+    with pytest.raises(ValueError, match="header refused"):
+        app(environ, refusing)
+
+    (record,) = summary_records()
+    assert (record.levelno, record.code, record.getMessage()) == (
+        logging.ERROR,
+        500,
+        "header refused",
+    )
+
+
+def test_each_dispatch_outside_the_wrapper_reads_its_own_header(app: Flask) -> None:
+    """extract_request_id leaves its id in the context; the next request still reads its header."""
+    from dockerflow.flask.app import extract_request_id
+
+    Dockerflow(app)
+    ids = []
+    for sent in ("first", "second"):
+        with app.test_request_context("/", headers={"X-Request-ID": sent}):
+            ids.append(extract_request_id())
+            app.preprocess_request()
+            ids.append(g.request_id)
+
+    assert ids == ["first", "first", "second", "second"]
+
+
+class TestPythonDockerflowsOwnTestPattern:
+    """test_request_context(), preprocess_request(), process_response() or handle_exception()."""
+
+    def test_a_response_gets_one_info_summary(self, app: Flask, summary_records: Records) -> None:
+        from flask import Response
+
+        Dockerflow(app)
+        with app.test_request_context("/", headers={"X-Request-ID": "pd-1"}):
+            app.preprocess_request()
+            app.process_response(Response(""))
+
+        (record,) = summary_records()
+        assert (record.levelno, record.rid, record.path, record.code) == (
+            logging.INFO,
+            "pd-1",
+            "/",
+            200,
+        )
+
+    def test_an_exception_gets_one_error_summary(
+        self, app: Flask, summary_records: Records
+    ) -> None:
+        from flask import Response
+
+        Dockerflow(app)
+        with app.test_request_context("/"):
+            app.preprocess_request()
+            app.handle_exception(ValueError("exception message"))
+            app.process_response(Response(""))
+
+        (record,) = summary_records()
+        assert (record.levelno, record.errno, record.getMessage()) == (
+            logging.ERROR,
+            500,
+            "exception message",
+        )

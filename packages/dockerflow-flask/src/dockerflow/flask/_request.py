@@ -12,14 +12,18 @@
 - ``before_request`` sets ``g.request_id``, ``g._request_id`` and
   ``g._start_timestamp``; ``got_request_exception`` notes an unhandled
   exception.
-- The ``start_response`` it hands on notes the status, adds the echo header
-  and writes the summary. Flask calls it inside the request context, after
-  every ``after_request`` function and before any teardown function: log
-  filters, OpenTelemetry's span and Sentry's scope still see the request,
-  and ``code`` is the status the client gets.
-- ``teardown_request`` writes the summary of an exception Flask re-raised
-  (``PROPAGATE_EXCEPTIONS``, testing mode, a ``BaseException``): no
-  ``start_response`` comes then.
+- The ``start_response`` it hands on adds the echo header, and once the
+  server has taken the status, writes the summary. Flask calls it inside the
+  request context, after every ``after_request`` function and before any
+  teardown function: log filters, OpenTelemetry's span and Sentry's scope
+  still see the request, and ``code`` is the status the client gets.
+- An exception Flask re-raises (``PROPAGATE_EXCEPTIONS``, testing or debug
+  mode) gets its summary from ``got_request_exception`` already, since no
+  response will start; a ``BaseException``, which sends no signal, from
+  ``teardown_request``.
+- A request dispatched without the wrapper (python-dockerflow's tests push
+  ``test_request_context()`` and call ``process_response()``) is summarised
+  by ``after_request``, or by ``got_request_exception`` for an exception.
 
 A request no Flask view of this app answers (a WSGI app mounted inside ours)
 is summarised with the default fields when its ``start_response`` comes, when
@@ -46,7 +50,7 @@ from dockerflow.logging import (
     request_id_from,
     trace_context,
 )
-from flask import current_app, g, got_request_exception, has_request_context, request
+from flask import Response, current_app, g, got_request_exception, has_request_context, request
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -70,6 +74,8 @@ __all__ = [
 #: The WSGI environ key of the request's id: an outer layer (another
 #: Dockerflow app, a middleware) that sets it has its id reused.
 REQUEST_ID_ENVIRON_KEY = "dockerflow.request_id"
+# Marks a request summarised without the wrapper, so that it is summarised once.
+_SUMMARISED_WITHOUT_WRAPPER = "dockerflow.summarised_without_wrapper"
 #: What ``DOCKERFLOW_SUMMARY_LOG_HEALTH_ENDPOINTS = False`` leaves out of the
 #: summary, whatever the method.
 HEALTH_PATHS = frozenset({"/__version__", "/__heartbeat__", "/__lbheartbeat__"})
@@ -178,6 +184,7 @@ class RequestPath:
         self.extension = extension
         app.wsgi_app = self  # type: ignore[method-assign]
         app.before_request(self._before_request)
+        app.after_request(self._after_request)
         app.teardown_request(self._teardown_request)
         got_request_exception.connect(self._note_exception, app)
 
@@ -207,9 +214,15 @@ class RequestPath:
             | None = None,
         ) -> Callable[[bytes], object]:
             scope.code = _status_code(status)
-            self.write_summary(scope)
             headers = _with_echo_header(headers, self.header_name, request_id)
-            return start_response(status, headers, exc_info)
+            try:
+                write = start_response(status, headers, exc_info)
+            except BaseException as exc:  # the server refused it and answers 500
+                scope.exception, scope.code = exc, 500
+                self.write_summary(scope)
+                raise
+            self.write_summary(scope)
+            return write
 
         # The app and each call on its body run in this context: its
         # variables are set once, and never leak into the server's.
@@ -278,18 +291,45 @@ class RequestPath:
         current_request_id(self.header_name)
         g._start_timestamp = time.time()
 
+    def _after_request(self, response: Response) -> Response:
+        if _current_scope.get() is None and _SUMMARISED_WITHOUT_WRAPPER not in request.environ:
+            self._summarise_without_wrapper(response.status_code)
+        return response
+
     def _note_exception(self, sender: Flask, exception: BaseException, **extra: Any) -> None:
-        scope = _current_scope.get()
-        if scope is not None:
-            scope.exception = exception
+        scope = _own_scope()
+        if scope is None:
+            if _current_scope.get() is None:
+                self._summarise_without_wrapper(500, exception)
+            return
+        scope.exception = exception
+        if _propagates(sender):  # Flask re-raises it: no response will start
+            scope.code = 500
+            self.write_summary(scope)
 
     def _teardown_request(self, exc: BaseException | None) -> None:
-        scope = _current_scope.get()
+        scope = _own_scope()
         if exc is None or scope is None or scope.written:
             return  # answered, or a start_response that comes with the body
         scope.exception = exc
         scope.code = scope.code or 500
         self.write_summary(scope)
+
+    def _summarise_without_wrapper(self, code: int, exception: BaseException | None = None) -> None:
+        """The summary of a request dispatched inside ``test_request_context()``, once."""
+        request.environ[_SUMMARISED_WITHOUT_WRAPPER] = True
+        scope = RequestScope(
+            request.environ,
+            current_request_id(self.header_name),
+            log_querystring=self.log_querystring,
+            summarised=self.summarise_health_endpoints or request.path not in HEALTH_PATHS,
+        )
+        scope.code, scope.exception = code, exception
+        token = _current_scope.set(scope)  # what summary_extra() reports
+        try:
+            self.write_summary(scope)
+        finally:
+            _current_scope.reset(token)
 
 
 def current_request_id(header_name: str | None = None) -> str:
@@ -301,7 +341,8 @@ def current_request_id(header_name: str | None = None) -> str:
     an earlier request in an app context both share (a test pushing
     ``app.app_context()`` around its client) is replaced.
     """
-    request_id = request_id_context.get() or request.environ.get(REQUEST_ID_ENVIRON_KEY)
+    scope = _current_scope.get()
+    request_id = request.environ.get(REQUEST_ID_ENVIRON_KEY) if scope is None else scope.request_id
     if not isinstance(request_id, str):
         request_id = get_or_generate_request_id(request.headers, header_name)
         request.environ[REQUEST_ID_ENVIRON_KEY] = request_id
@@ -335,6 +376,24 @@ def flask_login_user_id(logger: logging.Logger) -> str:
         logger.debug("Could not read the current user id", exc_info=True)
         return ""
     return "" if user_id is None else str(user_id)
+
+
+def _own_scope() -> RequestScope | None:
+    """The wrapper's scope when the request context is the request it wraps.
+
+    Not for a ``test_request_context()`` a view pushes for other work (to
+    render an e-mail, say): its environ is not the request's.
+    """
+    scope = _current_scope.get()
+    if scope is None or request.environ.get(REQUEST_ID_ENVIRON_KEY) != scope.request_id:
+        return None
+    return scope
+
+
+def _propagates(app: Flask) -> bool:
+    """Whether Flask re-raises an unhandled exception instead of answering 500 (its own rule)."""
+    propagate = app.config.get("PROPAGATE_EXCEPTIONS")
+    return bool(app.testing or app.debug) if propagate is None else bool(propagate)
 
 
 def _current_flask_app() -> Flask:
