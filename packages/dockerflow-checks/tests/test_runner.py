@@ -630,3 +630,36 @@ def test_check_that_raised_keeps_its_chain_masked_on_its_record(
     assert "builtins.RuntimeError: database unavailable" in logged
     assert "The above exception was the direct cause of the following exception" in logged
     assert "During handling of the above exception, another exception occurred" in logged
+
+
+def test_two_callers_checks_of_the_same_name_never_share_an_outcome() -> None:
+    """run_checks from two threads at once, each with its own "db": each gets its own status."""
+    both_started = threading.Barrier(2, timeout=30)
+
+    def slow_ok() -> list[Any]:
+        both_started.wait()
+        return []
+
+    def failing() -> list[Any]:
+        both_started.wait()
+        return [Error("down", id="db.E001")]
+
+    results: dict[str, Any] = {}
+
+    def run(label: str, check: Any) -> None:
+        results[label] = run_checks({"db": check}).statuses["db"]
+
+    callers = (("ok", slow_ok), ("error", failing))
+    threads = [threading.Thread(target=run, args=caller) for caller in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert results == {"ok": "ok", "error": "error"}
+
+
+@pytest.mark.parametrize("cache_ttl", [-1.0, float("nan")])
+def test_a_cache_ttl_that_is_not_seconds_is_refused(cache_ttl: float) -> None:
+    with pytest.raises(ValueError, match="cache_ttl"):
+        Heartbeat(3.0, cache_ttl)

@@ -91,8 +91,8 @@ class Heartbeat:
     ) -> None:
         if not timeout > 0 or math.isnan(timeout):
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-        if cache_ttl < 0:
-            raise ValueError(f"cache_ttl must not be negative, not {cache_ttl!r}")
+        if not cache_ttl >= 0:  # NaN too
+            raise ValueError(f"cache_ttl must be seconds, 0 or more, not {cache_ttl!r}")
         self.timeout = float(timeout)
         self.cache_ttl = float(cache_ttl)
         self.fail_level = fail_level
@@ -358,18 +358,10 @@ def _waiting_text(context: contextvars.Context) -> str:
 
 
 class _Unlogged(Heartbeat):
-    """python-dockerflow's functions, shared by every caller: no heartbeat record of their own."""
+    """The run of python-dockerflow's functions: no heartbeat record of its own."""
 
     def _log(self, results: ChecksResults) -> None:
         pass
-
-
-_default_heartbeats: dict[float, Heartbeat] = {}
-
-
-def _default_heartbeat(timeout: float) -> Heartbeat:
-    found = _default_heartbeats.get(timeout)
-    return found or _default_heartbeats.setdefault(timeout, _Unlogged(timeout))
 
 
 def run_checks(
@@ -380,10 +372,11 @@ def run_checks(
 ) -> ChecksResults:
     """Run ``checks`` concurrently, each within ``timeout`` seconds (python-dockerflow's name).
 
-    Uses one :class:`Heartbeat` per ``timeout`` value for the process, which
-    writes no ``dockerflow.heartbeat`` record.
+    Each call is a run of its own (a :class:`Heartbeat` made for it, which
+    writes no ``dockerflow.heartbeat`` record): two callers' checks of the
+    same name never share an outcome.
     """
-    return _default_heartbeat(timeout).run(checks, silenced_check_ids or ())
+    return _Unlogged(timeout).run(checks, silenced_check_ids or ())
 
 
 async def run_checks_async(
@@ -393,4 +386,4 @@ async def run_checks_async(
     timeout: float = DEFAULT_CHECK_TIMEOUT,
 ) -> ChecksResults:
     """Awaitable :func:`run_checks`; async checks run on the calling loop."""
-    return await _default_heartbeat(timeout).run_async(checks, silenced_check_ids or ())
+    return await _Unlogged(timeout).run_async(checks, silenced_check_ids or ())
