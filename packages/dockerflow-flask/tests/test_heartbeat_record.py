@@ -136,6 +136,17 @@ def test_server_timing_gives_each_checks_duration(make_app: Any, records: Record
     assert float(metrics["cache"]) == record.checks["cache"]["duration_ms"]  # type: ignore[attr-defined]
 
 
+def test_server_timing_goes_only_where_details_go(make_app: Any) -> None:
+    """With details kept from the public, so are the checks' timings."""
+    app = heartbeat_app(make_app, DOCKERFLOW_HEARTBEAT_DETAILS=False)
+    client = app.test_client()
+
+    public = client.get("/__heartbeat__")
+
+    assert "details" not in public.get_json()
+    assert "Server-Timing" not in public.headers
+
+
 def test_cached_answers_share_one_run_and_one_record(make_app: Any, records: Records) -> None:
     """With DOCKERFLOW_HEARTBEAT_CACHE_TTL three answers share one run: logged once."""
     app = heartbeat_app(make_app, DOCKERFLOW_HEARTBEAT_CACHE_TTL=60)

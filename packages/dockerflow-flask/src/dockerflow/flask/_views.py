@@ -81,7 +81,8 @@ def make_blueprint(state: DockerflowState, logger: logging.Logger) -> Blueprint:
     def heartbeat() -> Response:
         """Run the checks; 200 below the fail level, the failed status code above."""
         access = state.config.heartbeat_details_access
-        result = state.run_heartbeat(details=access.allows(request.headers, request.remote_addr))
+        details = access.allows(request.headers, request.remote_addr)
+        result = state.run_heartbeat(details=details)
         signal = heartbeat_passed if result.passed else heartbeat_failed
         try:
             signal.send(state.app, level=result.level)
@@ -90,7 +91,7 @@ def make_blueprint(state: DockerflowState, logger: logging.Logger) -> Blueprint:
         response = jsonify(result.payload)
         response.status_code = result.status_code
         response.headers["Cache-Control"] = "no-store"
-        if result.durations_ms:
+        if details and result.durations_ms:  # timings are details too
             response.headers["Server-Timing"] = ", ".join(
                 f"{_NOT_TOKEN.sub('_', name) or '_'};dur={ms}"
                 for name, ms in result.durations_ms.items()
