@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, overload
 from weakref import WeakSet
 
 from dockerflow.checks import CheckRegistry, get_checks
+from dockerflow.logging import SUMMARY_LOGGER_NAME
 from dockerflow.version import get_version
 
 from ._config import read_config
@@ -29,8 +30,6 @@ __all__ = ["Dockerflow", "VersionCallback"]
 
 #: The logger of everything the extension itself logs (python-dockerflow's name).
 LOGGER_NAME = "dockerflow.flask"
-#: The logger of the ``request.summary`` records.
-SUMMARY_LOGGER_NAME = "request.summary"
 
 CheckT = TypeVar("CheckT", bound=Callable[..., Any])
 VersionCallback = Callable[[str], Optional[Mapping[str, Any]]]

@@ -21,7 +21,7 @@ A drop-in replacement for python-dockerflow's ``dockerflow.logging``::
 
 from __future__ import annotations
 
-from ._cloud_logging import CloudLoggingFormatter
+from ._cloud_logging import SUMMARY_LOGGER_NAME, CloudLoggingFormatter
 from ._context import in_current_context
 from ._encoding import SafeJSONEncoder
 from ._formatter import JsonLogFormatter, MozlogFormatter
@@ -45,6 +45,7 @@ from ._tracebacks import safer_format_traceback
 
 __all__ = [
     "DEFAULT_REQUEST_ID_HEADER",
+    "SUMMARY_LOGGER_NAME",
     "CloudLoggingFormatter",
     "Headers",
     "JsonLogFormatter",

@@ -21,7 +21,9 @@ CLOUD_SEVERITY = {
     logging.DEBUG: "DEBUG",
 }
 
-#: The mozlog logger name of the request log, whose lines get ``httpRequest``.
+#: The logger of the request log (mozlog's ``request.summary``): a web
+#: framework integration writes one record per request there, and
+#: :class:`CloudLoggingFormatter` gives its lines ``httpRequest``.
 SUMMARY_LOGGER_NAME = "request.summary"
 
 # Kept as they are in requestUrl: RFC 3986's delimiters. "%" is not among

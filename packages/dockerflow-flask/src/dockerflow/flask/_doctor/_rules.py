@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from dockerflow.checks import STATUSES
-from dockerflow.logging import new_request_id
+from dockerflow.logging import SUMMARY_LOGGER_NAME, new_request_id
 from dockerflow.version import VERSION_KEYS
 
-from .._extension import EXTENSION_NAME, SUMMARY_LOGGER_NAME
+from .._extension import EXTENSION_NAME
 from ._report import FAIL, PASS, DoctorReport, RuleResult
 
 if TYPE_CHECKING:
