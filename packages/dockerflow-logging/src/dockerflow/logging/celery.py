@@ -18,7 +18,8 @@ Then:
 - the worker sets them in :data:`~dockerflow.logging.request_id_context` and
   :data:`~dockerflow.logging.trace_context` while the task runs, so with
   :class:`~dockerflow.logging.RequestIdLogFilter` on the worker's handler
-  every line the task logs (Celery's own included) has ``rid`` and the trace.
+  every line the task logs (Celery's own "succeeded" line included) has
+  ``rid`` and the trace.
 
 A header passed with ``apply_async(headers=...)`` is kept. A task run
 eagerly (``task.apply()``, ``task_always_eager``) already runs in the caller's

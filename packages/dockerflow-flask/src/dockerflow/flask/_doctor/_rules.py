@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
 
+    from .._config import DockerflowConfig
+
 __all__ = ["examine"]
 
 #: Not a Dockerflow endpoint: summarised even when health endpoints are not.
@@ -59,8 +61,8 @@ def examine(app: Flask) -> DoctorReport:
         (
             check_version(client, state),
             check_lbheartbeat(client),
-            check_heartbeat(client, app.config),
-            *check_request_id_and_summary(client, app.config),
+            check_heartbeat(client, state.config),
+            *check_request_id_and_summary(client, state.config),
         )
     )
 
@@ -148,7 +150,7 @@ def check_lbheartbeat(client: FlaskClient) -> RuleResult:
     return RuleResult(rule, PASS, "answered 200")
 
 
-def check_heartbeat(client: FlaskClient, config: Mapping[str, Any]) -> RuleResult:
+def check_heartbeat(client: FlaskClient, config: DockerflowConfig) -> RuleResult:
     """``/__heartbeat__`` answers JSON in the documented shape, with a matching status code."""
     rule = path = "/__heartbeat__"
     fix = (
@@ -160,7 +162,7 @@ def check_heartbeat(client: FlaskClient, config: Mapping[str, Any]) -> RuleResul
         return RuleResult(rule, FAIL, response, fix)
     body: Any = response.get_json(silent=True)
     problems = _heartbeat_problems(body)
-    failed_code = int(config["DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE"])
+    failed_code = config.heartbeat_failed_status_code
     code = response.status_code
     if not problems and code not in (200, failed_code):
         problems = [f"the status code is neither 200 nor {failed_code}"]
@@ -194,10 +196,10 @@ def _heartbeat_problems(body: Any) -> list[str]:
 
 
 def check_request_id_and_summary(
-    client: FlaskClient, config: Mapping[str, Any]
+    client: FlaskClient, config: DockerflowConfig
 ) -> tuple[RuleResult, RuleResult]:
     """A request's id is echoed, and the request logs one ``request.summary`` record with it."""
-    header = config["DOCKERFLOW_REQUEST_ID_HEADER_NAME"]
+    header = config.request_id_header_name
     request_id = new_request_id()
     logger = logging.getLogger(SUMMARY_LOGGER_NAME)
     had_handlers = logger.hasHandlers()
