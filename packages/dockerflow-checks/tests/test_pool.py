@@ -63,3 +63,19 @@ def test_threads_never_exceed_the_bound() -> None:
     for future in futures:
         future.result(timeout=10)
     assert len(pool._threads) <= 3
+
+
+def test_a_thread_the_process_cannot_start_leaves_the_work_queued(monkeypatch) -> None:
+    """At the process's thread limit submit() does not raise: the item waits, cancellable."""
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    pool = WorkerPool(max_workers=2)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    future: Future[int] = Future()
+
+    pool.submit(future, lambda: 1)
+
+    assert not future.done()
+    assert future.cancel()

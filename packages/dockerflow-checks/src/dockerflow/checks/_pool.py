@@ -74,11 +74,10 @@ class WorkerPool:
         if new_thread is not None:
             try:
                 new_thread.start()
-            except BaseException:  # no thread could be had: the item waits for another
-                with self._lock:
+            except RuntimeError:  # "can't start new thread": the item waits for another
+                with self._lock:  # thread, else its heartbeat reports it did not start
                     self._threads.discard(new_thread)
                     self._backlog += 1
-                raise
 
     def _work(self) -> None:
         me = threading.current_thread()
