@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -212,14 +211,17 @@ def test_without_cache_every_heartbeat_runs_the_checks(app: Flask) -> None:
 
 
 def test_hanging_check_times_out_and_heartbeat_still_answers(make_app: Any) -> None:
-    """A check that hangs past DOCKERFLOW_CHECK_TIMEOUT becomes an Error within about that time."""
+    """A check that hangs past DOCKERFLOW_CHECK_TIMEOUT becomes an Error; the answer comes
+    while the check still hangs."""
     app = make_app(DOCKERFLOW_CHECK_TIMEOUT=0.5)
     dockerflow = Dockerflow(app)
     release = threading.Event()
+    finished = threading.Event()
 
     @dockerflow.check
     def hangs() -> list[Any]:
         release.wait(30)
+        finished.set()
         return []
 
     @dockerflow.check
@@ -227,9 +229,8 @@ def test_hanging_check_times_out_and_heartbeat_still_answers(make_app: Any) -> N
         return []
 
     try:
-        started = time.monotonic()
         response = app.test_client().get("/__heartbeat__")
-        elapsed = time.monotonic() - started
+        still_hanging = not finished.is_set()
     finally:
         release.set()
 
@@ -237,7 +238,7 @@ def test_hanging_check_times_out_and_heartbeat_still_answers(make_app: Any) -> N
     body = response.get_json()
     assert body["checks"] == {"hangs": "error", "quick": "ok"}
     assert body["details"]["hangs"]["level"] == flask_checks.ERROR
-    assert elapsed < 0.5 + 5  # generous margin: the point is "not 30 seconds"
+    assert still_hanging
 
 
 def test_heartbeat_runs_its_checks_concurrently(make_app: Any) -> None:
