@@ -1,10 +1,14 @@
-"""python-dockerflow's documented Flask behaviours, used as its services use them.
+"""python-dockerflow's Flask names and patterns, used as its services use them.
 
-Each test follows python-dockerflow's Flask documentation (setup, versions,
-health monitoring, custom checks, signals, logging, request ids) or a
-pattern found in real services written for it: a module-level ``Dockerflow``
+Only what is python-dockerflow-specific lives here: its import paths and
+names (``HeartbeatFailure``, ``extract_request_id``, ``g._request_id``,
+``logger`` and ``summary_logger``, the deprecated ``init_check`` and
+``checks``), its documented decorator forms and logging configuration, and
+patterns found in real services written for it: a module-level ``Dockerflow``
 object initialised by an app factory, ``dockerflow.logger.setLevel`` before
-``init_app``, checks registered again on each ``create_app()``.
+``init_app``, checks registered again on each ``create_app()``. The behaviour
+itself (heartbeat, versions, signals, request ids, request.summary) is tested
+in packages/dockerflow-flask/tests.
 """
 
 from __future__ import annotations
@@ -23,8 +27,6 @@ from flask import Flask, g, request
 from dockerflow import checks as dockerflow_checks
 from dockerflow.flask import Dockerflow, checks
 from dockerflow.flask.app import HeartbeatFailure, extract_request_id
-from dockerflow.flask.signals import heartbeat_failed, heartbeat_passed
-from dockerflow.logging import RequestIdLogFilter
 
 HEADERS = {"User-Agent": "dockerflow/tests", "Accept-Language": "tlh"}
 
@@ -202,21 +204,6 @@ def test_the_level_the_app_sets_silences_what_is_below_it(
     assert (logging.ERROR in flask_levels) is (level == logging.ERROR)
 
 
-def test_error_endpoint_logs_before_it_raises(app: Flask, records: Records) -> None:
-    """``/__error__`` logs "The __error__ endpoint was called" at ERROR, then raises."""
-    Dockerflow(app)
-
-    response = app.test_client().get("/__error__")
-
-    assert response.status_code == 500
-    order = [(r.name, r.levelno, r.getMessage()) for r in records() if r.name != app.logger.name]
-    raised = "This is a test exception from the /__error__ endpoint."
-    assert order == [
-        ("dockerflow.flask", logging.ERROR, "The __error__ endpoint was called"),
-        ("request.summary", logging.ERROR, raised),
-    ]
-
-
 # -- Custom checks -------------------------------------------------------------
 
 
@@ -252,38 +239,6 @@ def test_the_three_documented_check_decorators(app: Flask) -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("message", "status_code"),
-    [
-        (checks.Debug("d", id="acme.D001"), 200),
-        (checks.Info("i", id="acme.I001"), 200),
-        (checks.Warning("w", id="acme.W001"), 200),
-        (checks.Error("e", id="acme.E001"), 500),
-        (checks.Critical("c", id="acme.C001"), 500),
-    ],
-)
-def test_errors_fail_the_heartbeat_warnings_do_not(
-    app: Flask, message: checks.CheckMessage, status_code: int
-) -> None:
-    """Errors and criticals answer 500, lower levels 200, as python-dockerflow's code does."""
-    dockerflow = Dockerflow(app)
-    dockerflow.check(lambda: [message], name="one")
-
-    status, body = heartbeat(app)
-
-    assert status == status_code
-    assert body["status"] == checks.level_to_text(message.level)
-
-
-def test_failed_status_code_setting(make_app: Any) -> None:
-    """``DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE`` replaces the 500 of a failed heartbeat."""
-    app = make_app(DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE=503)
-    dockerflow = Dockerflow(app)
-    dockerflow.check(lambda: [checks.Error("down", id="acme.E001")], name="down")
-
-    assert heartbeat(app)[0] == 503
-
-
 def test_heartbeat_failure_is_importable_and_never_raised(app: Flask) -> None:
     """A failed heartbeat is a plain response; a HeartbeatFailure handler is not called."""
     dockerflow = Dockerflow(app)
@@ -299,56 +254,6 @@ def test_heartbeat_failure_is_importable_and_never_raised(app: Flask) -> None:
 
     assert issubclass(HeartbeatFailure, Exception)
     assert (status, body["status"], handled) == (500, "error", [])
-
-
-@pytest.mark.parametrize("silenced", [["acme.W001"], ("acme.W001",), "acme.W001"])
-def test_silenced_checks_as_a_list_or_one_string(app: Flask, silenced: Any) -> None:
-    """``silenced_checks`` leaves those ids out; a single string is one id."""
-    dockerflow = Dockerflow(app, silenced_checks=silenced)
-    dockerflow.check(lambda: [checks.Warning("w", id="acme.W001")], name="noisy")
-    dockerflow.check(lambda: [checks.Warning("w", id="acme.W002")], name="kept")
-
-    status, body = heartbeat(app)
-
-    assert dockerflow.silenced_checks == ["acme.W001"]
-    assert (status, body["checks"]) == (200, {"noisy": "ok", "kept": "warning"})
-    assert list(body["details"]) == ["kept"]
-
-
-@pytest.mark.parametrize("silenced", [42, [b"acme.W001"], ["acme.W001", None]])
-def test_silenced_checks_that_are_not_ids_raise_at_construction(silenced: Any) -> None:
-    """A value that is not a check id (or ids) is a TypeError, not a silent no-op."""
-    with pytest.raises(TypeError, match="silenced_checks"):
-        Dockerflow(silenced_checks=silenced)
-
-
-def test_a_name_registered_again_replaces_the_earlier_check(app: Flask) -> None:
-    """python-dockerflow's rule: the newest check under a name is the one that runs."""
-    dockerflow = Dockerflow(app)
-
-    @dockerflow.check(name="storage")
-    def old() -> list[checks.CheckMessage]:
-        return [checks.Error("old", id="acme.E001")]
-
-    @dockerflow.check(name="storage")
-    def new() -> list[checks.CheckMessage]:
-        return []
-
-    assert heartbeat(app)[1]["checks"] == {"storage": "ok"}
-
-
-def test_the_same_callable_again_is_no_duplicate(app: Flask) -> None:
-    """Registering one function twice under its name keeps one check, without error."""
-    dockerflow = Dockerflow(app)
-
-    def storage() -> list[checks.CheckMessage]:
-        return []
-
-    dockerflow.check(storage)
-    dockerflow.check(storage)
-    dockerflow.check(name="storage")(storage)
-
-    assert heartbeat(app)[1]["checks"] == {"storage": "ok"}
 
 
 def test_init_check_and_the_checks_attribute(app: Flask) -> None:
@@ -392,22 +297,6 @@ def test_init_check_in_a_factory_with_the_same_object(make_app: Any) -> None:
     assert check.args == (other,)  # type: ignore[attr-defined]
 
 
-def test_checks_registered_with_dockerflow_checks_run_in_every_app(make_app: Any) -> None:
-    """``dockerflow.checks.register`` and ``register_partial``: python-dockerflow's new API."""
-    first, second = make_app(), make_app()
-    Dockerflow(first)
-    Dockerflow(second)
-
-    @dockerflow_checks.register
-    def everywhere() -> list[checks.CheckMessage]:
-        return [checks.Info("hello", id="acme.I001")]
-
-    dockerflow_checks.register_partial(lambda text: [checks.Warning(text)], "hi", name="partial")
-
-    for app in (first, second):
-        assert heartbeat(app)[1]["checks"] == {"everywhere": "info", "partial": "warning"}
-
-
 def test_built_in_database_check_through_the_db_argument(app: Flask, tmp_path: Path) -> None:
     """``Dockerflow(app, db=db)`` adds check_database_connected (a real SQLite file)."""
     flask_sqlalchemy = pytest.importorskip("flask_sqlalchemy")
@@ -431,128 +320,7 @@ def test_built_in_database_check_through_the_db_argument(app: Flask, tmp_path: P
     assert "check_database_connected" not in dockerflow_checks.get_checks()
 
 
-@pytest.mark.redis
-def test_built_in_redis_check_through_the_redis_argument(app: Flask, redis_url: str) -> None:
-    """``Dockerflow(app, redis=client)`` adds check_redis_connected (a real Redis)."""
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(redis_url, socket_timeout=5)
-
-    try:
-        Dockerflow(app, redis=client)
-        assert heartbeat(app) == (
-            200,
-            {"status": "ok", "checks": {"check_redis_connected": "ok"}, "details": {}},
-        )
-    finally:
-        client.close()
-
-
-# -- Versions ------------------------------------------------------------------
-
-
-def test_version_json_in_the_parent_of_the_app_root(app: Flask, tmp_path: Path) -> None:
-    """``/__version__`` serves ``version.json`` from the parent of ``app.root_path``."""
-    version = {"source": "https://example.com/acme", "version": "1.2", "commit": "abc"}
-    (tmp_path / "version.json").write_text(json.dumps(version))
-    Dockerflow(app)
-
-    response = app.test_client().get("/__version__")
-
-    assert (response.status_code, response.get_json()) == (200, version)
-
-
-def test_version_json_missing_is_a_404(app: Flask) -> None:
-    """Without a version.json the answer is 404 "version.json not found"."""
-    Dockerflow(app)
-
-    response = app.test_client().get("/__version__")
-
-    assert (response.status_code, response.get_data(as_text=True)) == (
-        404,
-        "version.json not found",
-    )
-
-
-def test_version_path_and_version_callback(app: Flask, tmp_path: Path) -> None:
-    """``version_path=`` is handed to the ``@dockerflow.version_callback`` loader."""
-    dockerflow = Dockerflow(app, version_path=str(tmp_path / "elsewhere"))
-    seen: list[str] = []
-
-    @dockerflow.version_callback
-    def my_version(root: str) -> dict[str, str]:
-        seen.append(root)
-        return {"version": "1.0"}
-
-    response = app.test_client().get("/__version__")
-
-    assert response.get_json() == {"version": "1.0"}
-    assert seen == [str(tmp_path / "elsewhere")]
-
-
-# -- Signals -------------------------------------------------------------------
-
-
-def test_heartbeat_signals_connected_via_the_app(make_app: Any) -> None:
-    """``heartbeat_passed.connect_via(app)`` / ``heartbeat_failed.connect_via(app)``."""
-    app, other = make_app(), make_app()
-    dockerflow = Dockerflow(app)
-    Dockerflow(other)
-    received: list[tuple[str, Any, int]] = []
-
-    @heartbeat_passed.connect_via(app)
-    def heartbeat_passed_handler(sender: Any, level: int, **extra: Any) -> None:
-        received.append(("pass", sender, level))
-
-    @heartbeat_failed.connect_via(app)
-    def heartbeat_failed_handler(sender: Any, level: int, **extra: Any) -> None:
-        received.append(("fail", sender, level))
-
-    heartbeat(app)
-    heartbeat(other)
-    dockerflow.check(lambda: [checks.Critical("down", id="acme.C001")], name="down")
-    heartbeat(app)
-
-    assert received == [("pass", app, 0), ("fail", app, checks.CRITICAL)]
-
-
 # -- Request ids and request.summary --------------------------------------------
-
-
-def test_request_id_in_flask_g_and_on_log_records(
-    app: Flask, caplog: pytest.LogCaptureFixture
-) -> None:
-    """``g.request_id`` is set; RequestIdLogFilter puts it on the request's records."""
-    Dockerflow(app)
-    acme = logging.getLogger("acme")
-    request_ids = RequestIdLogFilter()
-    acme.addFilter(request_ids)
-    caplog.set_level(logging.INFO, logger="acme")
-    seen: list[str] = []
-
-    @app.route("/")
-    def index() -> str:
-        seen.append(g.request_id)
-        acme.info("in the view")
-        return ""
-
-    try:
-        app.test_client().get("/", headers={"X-Request-ID": "abc-123"})
-    finally:
-        acme.removeFilter(request_ids)
-
-    (view_record,) = [record for record in caplog.records if record.name == "acme"]
-    assert seen == ["abc-123"]
-    assert view_record.rid == "abc-123"
-
-
-def test_request_id_header_name_setting(make_app: Any, records: Records) -> None:
-    """``DOCKERFLOW_REQUEST_ID_HEADER_NAME`` names the header the id is read from."""
-    app = make_app(DOCKERFLOW_REQUEST_ID_HEADER_NAME="X-Cloud-Trace-Context")
-    Dockerflow(app)
-
-    app.test_client().get("/__lbheartbeat__", headers={"X-Cloud-Trace-Context": "trace-1"})
-
-    assert [record.rid for record in summaries(records)] == ["trace-1"]
 
 
 def test_a_request_id_the_app_set_in_g_is_kept(app: Flask, records: Records) -> None:
@@ -596,89 +364,6 @@ def test_extract_request_id(app: Flask) -> None:
 
     assert seen == [("abc-123", "abc-123", "abc-123")]
     assert outside_the_wrapper == "in-a-test-context"
-
-
-def test_request_summary_fields(app: Flask, records: Records) -> None:
-    """One ``request.summary`` record at INFO with python-dockerflow's fields."""
-    Dockerflow(app)
-
-    @app.route("/")
-    def index() -> str:
-        return "hello"
-
-    app.test_client().get("/", headers={**HEADERS, "X-Request-ID": "abc-123"})
-
-    (record,) = summaries(records)
-    assert record.levelno == logging.INFO
-    assert record.getMessage() == ""
-    fields = {
-        key: getattr(record, key) for key in ("errno", "agent", "lang", "method", "path", "uid")
-    }
-    assert fields == {
-        "errno": 0,
-        "agent": "dockerflow/tests",
-        "lang": "tlh",
-        "method": "GET",
-        "path": "/",
-        "uid": "",
-    }
-    assert record.rid == "abc-123"
-    assert isinstance(record.t, int)
-    assert record.t >= 0
-
-
-def test_request_summary_of_an_exception(app: Flask, records: Records) -> None:
-    """A view that raises gives an ERROR record, errno 500, the exception as message."""
-    Dockerflow(app)
-
-    @app.route("/")
-    def index() -> str:
-        raise ValueError("exception message")
-
-    assert app.test_client().get("/", headers=HEADERS).status_code == 500
-
-    (record,) = summaries(records)
-    assert (record.levelno, record.errno, record.getMessage()) == (
-        logging.ERROR,
-        500,
-        "exception message",
-    )
-    assert (record.agent, record.path) == ("dockerflow/tests", "/")
-
-
-def test_request_summary_querystring(make_app: Any, records: Records) -> None:
-    """``DOCKERFLOW_SUMMARY_LOG_QUERYSTRING = True`` adds ``querystring``."""
-    app = make_app(DOCKERFLOW_SUMMARY_LOG_QUERYSTRING=True)
-    Dockerflow(app)
-
-    app.test_client().get("/__lbheartbeat__?x=شكر")
-
-    assert [record.querystring for record in summaries(records)] == ["x=شكر"]
-
-
-def test_request_summary_uid_of_a_flask_login_user(app: Flask, records: Records) -> None:
-    """``uid`` is the Flask-Login user's id when one is logged in."""
-    flask_login = pytest.importorskip("flask_login")
-    app.secret_key = "super sekrit"
-    manager = flask_login.LoginManager(app)
-
-    class User(flask_login.UserMixin):
-        def __init__(self, user_id: str) -> None:
-            self.id = user_id
-
-    manager.user_loader(User)
-    Dockerflow(app)
-
-    @app.route("/login")
-    def login() -> str:
-        flask_login.login_user(User("100"))
-        return ""
-
-    client = app.test_client()
-    client.get("/login")
-    client.get("/__lbheartbeat__")
-
-    assert [record.uid for record in summaries(records)] == ["100", "100"]
 
 
 def test_json_log_formatter_on_request_summary_through_dict_config(

@@ -1,7 +1,7 @@
 """Fixtures of the hardening tests, which run at the size ``DOCKERFLOW_TEST_SIZE`` says.
 
 ``hatch test`` runs them small; ``hatch run stress:run`` at full size (see
-``testing_support/sizes.py``). Tests record what they measured in the
+``hardening_support/sizes.py``). Tests record what they measured in the
 ``figures`` fixture; a run in one process prints them at the end, in its
 "reliability figures" section (docs/reliability.md quotes them).
 """
@@ -12,8 +12,7 @@ import json
 from typing import Any
 
 import pytest
-
-from testing_support.sizes import SIZE
+from hardening_support.sizes import SIZE
 
 FIGURES = pytest.StashKey[dict[str, dict[str, Any]]]()
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from testing_support.sizes import scaled
+from hardening_support.sizes import scaled
 
 HARNESS = Path(__file__).with_name("atheris_targets.py")
 RUNS = scaled(20_000, 200_000)

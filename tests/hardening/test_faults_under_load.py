@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from testing_support.example_under_faults import (
+from hardening_support.example_under_faults import (
     CHECK_TIMEOUT,
     assert_heartbeats_follow_faults,
     classify_heartbeats,
@@ -20,7 +19,7 @@ from testing_support.example_under_faults import (
     run_fault_timeline,
     worker_timeouts,
 )
-from testing_support.sizes import scaled
+from hardening_support.sizes import scaled
 
 pytestmark = [
     pytest.mark.e2e,

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hardening_support.logged_apps import CollectingHandler
+from hardening_support.sizes import FUZZ
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dockerflow.checks import Error, Warning
 from dockerflow.logging import JsonLogFormatter
 from dockerflow.version import VersionFileError, get_version
-from testing_support.logged_apps import CollectingHandler
-from testing_support.sizes import FUZZ
 from testing_support.wsgi import call_wsgi, wsgi_environ
 
 TOKEN = "fuzz-operator-token-0123456789abcdef"

@@ -11,11 +11,11 @@ import uuid
 from typing import Any
 
 import pytest
+from hardening_support.sizes import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dockerflow.logging import JsonLogFormatter
-from testing_support.sizes import FUZZ
 
 ENCODERS = ["json", "orjson"]
 RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {

@@ -8,12 +8,12 @@ import re
 from typing import Any
 
 import pytest
+from hardening_support.logged_apps import CollectingHandler
+from hardening_support.sizes import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dockerflow.logging import JsonLogFormatter, RequestIdLogFilter, get_or_generate_request_id
-from testing_support.logged_apps import CollectingHandler
-from testing_support.sizes import FUZZ
 from testing_support.wsgi import call_wsgi, wsgi_environ
 
 SAFE = re.compile(r"[!#-&(-_a-~]{1,128}")

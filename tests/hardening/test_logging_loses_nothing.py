@@ -9,11 +9,11 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from hardening_support.logged_apps import detach_summary_logging, logged_app
+from hardening_support.long_runs import concurrent_logged_requests
+from hardening_support.sizes import scaled
 
 from dockerflow.logging import JsonLogFormatter
-from testing_support.logged_apps import detach_summary_logging, logged_app
-from testing_support.long_runs import concurrent_logged_requests
-from testing_support.sizes import scaled
 from testing_support.wsgi import call_wsgi, wsgi_environ
 
 THREADS = scaled(8, 16)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from testing_support.logged_apps import detach_summary_logging, logged_app
-from testing_support.long_runs import Sample, drive_requests, drive_timing_out_heartbeats
-from testing_support.sizes import scaled
+from hardening_support.logged_apps import detach_summary_logging, logged_app
+from hardening_support.long_runs import Sample, drive_requests, drive_timing_out_heartbeats
+from hardening_support.sizes import scaled
 
 REQUESTS = scaled(3_000, 100_000)
 HEARTBEATS = scaled(300, 10_000)

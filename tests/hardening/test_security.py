@@ -8,9 +8,9 @@ import logging
 from typing import Any
 
 import pytest
+from hardening_support.logged_apps import CollectingHandler
 
 from dockerflow.logging import JsonLogFormatter
-from testing_support.logged_apps import CollectingHandler
 from testing_support.servers import find_free_port
 from testing_support.wsgi import call_wsgi, wsgi_environ
 

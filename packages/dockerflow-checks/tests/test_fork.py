@@ -66,14 +66,13 @@ def test_child_runs_checks_when_every_thread_of_the_parent_is_busy(
     assert set(before.statuses.values()) == {"error"}
 
     def child() -> Any:
-        started = time.monotonic()
         results = runner.run({**hanging, "fine": lambda: [Warning("w", id="x.W1")]})
-        return {"statuses": results.statuses, "elapsed": time.monotonic() - started}
+        return {"statuses": results.statuses}
 
     answer = in_child(child)
-    # The child started every check afresh (none is "still running" there), at once.
+    # The child started every check afresh (none is "still running" there), at
+    # once: one still waiting for a thread past the 0.3 s timeout would be an error.
     assert answer["statuses"] == {**dict.fromkeys(hanging, "ok"), "fine": "warning"}
-    assert answer["elapsed"] < 5
 
 
 def test_check_still_running_in_the_parent_is_started_afresh_in_the_child(

@@ -79,6 +79,7 @@ def test_equal_messages_compare_equal() -> None:
     assert Error("x", id="a") != Error("x", id="b")
     assert Error("x") != Error("y")
     assert Error("x") != Warning("x")
+    assert Error("x", level=100) != Error("x", level=101)
     assert Error("x") != "x"
 
 

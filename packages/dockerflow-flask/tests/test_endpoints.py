@@ -55,15 +55,18 @@ def test_error_endpoint_logs_and_raises_by_default(
 ) -> None:
     """/__error__ is on by default: it logs an error, then the app answers 500."""
     Dockerflow(app)
-    caplog.set_level(logging.ERROR, logger="dockerflow.flask")
+    caplog.set_level(logging.INFO, logger="request.summary")
 
     response = app.test_client().get("/__error__")
 
     assert response.status_code == 500
-    assert any(
-        record.name == "dockerflow.flask" and "__error__" in record.getMessage()
-        for record in caplog.records
-    )
+    records = [r for r in caplog.records if r.name != app.logger.name]
+    order = [(r.name, r.levelno, r.getMessage()) for r in records]
+    raised = "This is a test exception from the /__error__ endpoint."
+    assert order == [
+        ("dockerflow.flask", logging.ERROR, "The __error__ endpoint was called"),
+        ("request.summary", logging.ERROR, raised),
+    ]
 
 
 def test_error_endpoint_raises_to_the_caller_in_testing(make_app: Any) -> None:

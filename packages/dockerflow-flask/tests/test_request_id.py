@@ -54,7 +54,7 @@ def test_unsafe_request_ids_are_replaced(app: Flask, hostile: str) -> None:
     assert is_new_id(echoed)
 
 
-def test_request_id_header_name_setting(make_app: Any) -> None:
+def test_request_id_header_name_setting(make_app: Any, summary_records: Records) -> None:
     """DOCKERFLOW_REQUEST_ID_HEADER_NAME changes which header is read and echoed."""
     app = make_app(DOCKERFLOW_REQUEST_ID_HEADER_NAME="X-Amzn-Trace-Id")
     Dockerflow(app)
@@ -63,6 +63,7 @@ def test_request_id_header_name_setting(make_app: Any) -> None:
 
     assert response.headers["X-Amzn-Trace-Id"] == "t-9"
     assert "X-Request-ID" not in response.headers
+    assert [record.rid for record in summary_records()] == ["t-9"]
 
 
 def test_request_id_context_is_reset_after_the_request(app: Flask) -> None:

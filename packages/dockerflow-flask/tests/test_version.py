@@ -43,12 +43,15 @@ def test_version_served_from_parent_of_root_path(app: Flask) -> None:
 
 
 def test_version_absent_gives_404(app: Flask) -> None:
-    """Without a version.json the endpoint answers 404."""
+    """Without a version.json the endpoint answers 404 "version.json not found"."""
     Dockerflow(app)
 
     response = app.test_client().get("/__version__")
 
-    assert response.status_code == 404
+    assert (response.status_code, response.get_data(as_text=True)) == (
+        404,
+        "version.json not found",
+    )
 
 
 def test_broken_version_file_gives_json_500_and_one_logged_error(

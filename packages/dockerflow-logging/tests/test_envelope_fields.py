@@ -311,6 +311,18 @@ def test_exception_info_without_exception_adds_nothing(formatter, make_record, p
     assert fields == {"msg": "no exception"}
 
 
+def test_exc_info_false_inside_an_except_block_adds_nothing(formatter, parse_line, caplog):
+    """``logger.exception(..., exc_info=False)`` in an except block adds no error nor traceback."""
+    logger = logging.getLogger("test.envelope.exc_info_false")
+    with caplog.at_level(logging.ERROR, logger=logger.name):
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logger.exception("there was an error", exc_info=False)
+    (record,) = [record for record in caplog.records if record.name == logger.name]
+    assert parse_line(formatter.format(record))["Fields"] == {"msg": "there was an error"}
+
+
 def test_json_log_formatter_is_mozlog_formatter_and_does_not_warn(recwarn):
     """JsonLogFormatter is the same class as MozlogFormatter, with no deprecation warning."""
     assert JsonLogFormatter is MozlogFormatter

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any
 
-from testing_support.logged_apps import CollectingHandler, detach_summary_logging, logged_app
+from hardening_support.logged_apps import CollectingHandler, detach_summary_logging, logged_app
 from testing_support.wsgi import call_wsgi, wsgi_environ
 
 

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from testing_support.servers import RedisServer, TcpProxy, find_free_port, wait_until
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 EXAMPLE = os.path.join(REPO_ROOT, "examples", "service")
 # The example app plus one route that touches no backend: it must keep
 # answering whatever the backends and the heartbeats do.
