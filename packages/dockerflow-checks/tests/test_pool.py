@@ -79,3 +79,18 @@ def test_a_thread_the_process_cannot_start_leaves_the_work_queued(monkeypatch) -
 
     assert not future.done()
     assert future.cancel()
+
+
+def test_a_thread_is_idle_again_by_the_time_its_result_is_seen() -> None:
+    """Sequential work reuses one thread: the thread counts itself idle before it hands over
+    the outcome (seen here from the future's callback, which runs as the outcome is set)."""
+    pool = WorkerPool(max_workers=8)
+    idle_when_done: list[int] = []
+    for number in range(20):
+        future: Future[int] = Future()
+        future.add_done_callback(lambda _: idle_when_done.append(pool._idle))
+        pool.submit(future, lambda number=number: number)
+        assert future.result(timeout=30) == number
+
+    assert idle_when_done == [1] * 20
+    assert len(pool._threads) == 1

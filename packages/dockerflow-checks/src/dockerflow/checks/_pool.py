@@ -22,7 +22,7 @@ import os
 import queue
 import threading
 from concurrent.futures import Future
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 __all__ = ["DEFAULT_MAX_WORKERS", "WorkerPool", "shared_pool"]
 
@@ -92,19 +92,27 @@ class WorkerPool:
                             self._idle -= 1
                             return
                     continue
-                if future.set_running_or_notify_cancel():
+                running = future.set_running_or_notify_cancel()
+                result: Any = None
+                error: BaseException | None = None
+                if running:
                     try:
                         result = func()
                     except BaseException as exc:
-                        future.set_exception(exc)
-                    else:
-                        future.set_result(result)
-                del future, func
+                        error = exc
+                # Counted idle before the caller sees the outcome: its next
+                # item then finds this thread instead of starting another.
                 with self._lock:
                     if self._backlog:
                         self._backlog -= 1
                     else:
                         self._idle += 1
+                if running:
+                    if error is None:
+                        future.set_result(result)
+                    else:
+                        future.set_exception(error)
+                del future, func, result, error
         finally:
             with self._lock:
                 self._threads.discard(me)
