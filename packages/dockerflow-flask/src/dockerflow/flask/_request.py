@@ -19,8 +19,9 @@
   still see the request, and ``code`` is the status the client gets.
 - An exception Flask re-raises (``PROPAGATE_EXCEPTIONS``, testing or debug
   mode) gets its summary from ``got_request_exception`` already, since no
-  response will start; a ``BaseException``, which sends no signal, from
-  ``teardown_request``.
+  response will start; a ``BaseException`` (``KeyboardInterrupt``, a
+  cancelled task), which Flask does not signal, from the wrapper as it
+  passes through, with the default fields.
 - A request dispatched without the wrapper (python-dockerflow's tests push
   ``test_request_context()`` and call ``process_response()``) is summarised
   by ``after_request``, or by ``got_request_exception`` for an exception.
@@ -185,7 +186,6 @@ class RequestPath:
         app.wsgi_app = self  # type: ignore[method-assign]
         app.before_request(self._before_request)
         app.after_request(self._after_request)
-        app.teardown_request(self._teardown_request)
         got_request_exception.connect(self._note_exception, app)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -231,7 +231,7 @@ class RequestPath:
         try:
             body = context.run(self.wsgi_app, environ, start_response_with_id)
         except BaseException as exc:
-            if not scope.written:  # not a Flask view of this app: a mounted app raised
+            if not scope.written:  # a BaseException, or an app mounted inside raised
                 scope.exception = exc
                 scope.code = scope.code or 500
                 context.run(self.write_summary, scope)
@@ -306,14 +306,6 @@ class RequestPath:
         if _propagates(sender):  # Flask re-raises it: no response will start
             scope.code = 500
             self.write_summary(scope)
-
-    def _teardown_request(self, exc: BaseException | None) -> None:
-        scope = _own_scope()
-        if exc is None or scope is None or scope.written:
-            return  # answered, or a start_response that comes with the body
-        scope.exception = exc
-        scope.code = scope.code or 500
-        self.write_summary(scope)
 
     def _summarise_without_wrapper(self, code: int, exception: BaseException | None = None) -> None:
         """The summary of a request dispatched inside ``test_request_context()``, once."""
