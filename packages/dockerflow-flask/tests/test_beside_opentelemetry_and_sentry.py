@@ -27,10 +27,13 @@ from opentelemetry.sdk.trace import TracerProvider
 def traced_records() -> Iterator[tuple[TracerProvider, list[logging.LogRecord]]]:
     """OpenTelemetry's log correlation on, and the records of ``app`` and ``request.summary``."""
     provider = TracerProvider()
+    # Trace ids on records: set_logging_format=True asks for them in every
+    # release (its logging.basicConfig() does nothing, pytest's handlers being
+    # on the root logger); inject_trace_context=True in the newest ones.
     LoggingInstrumentor().instrument(
         tracer_provider=provider,
-        set_logging_format=False,
-        inject_trace_context=True,  # needed from 0.60b0 on, ignored before
+        set_logging_format=True,
+        inject_trace_context=True,
         enable_log_auto_instrumentation=False,  # no handler of its own on the root logger
     )
     records: list[logging.LogRecord] = []
